@@ -1,0 +1,53 @@
+# The user's interface. Every target installs first when needed, so each is one command on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+TORCH_VERSION := 2.13.0
+# pip's configured find-links folder (where this machine keeps the CPU torch wheel); uv ignores pip's config.
+FIND_LINKS := $(sort $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null))
+UV_FLAGS := $(foreach d,$(FIND_LINKS),--find-links $(d))
+# Set TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu for a small CPU-only install on a machine without a wheel folder.
+TORCH_FLAGS := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
+SPEC ?= specs/fraud.yaml
+
+.PHONY: install test test-unit lint demo down bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) $(TORCH_FLAGS) torch==$(TORCH_VERSION)
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+# Re-resolve the one lock (torch is installed separately: CPU or CUDA build).
+lock:
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(UV_FLAGS) --python-version 3.11 --no-emit-package torch -o requirements.lock
+
+test: install
+	$(BIN)/python -m pytest
+
+test-unit: install
+	$(BIN)/python -m pytest -m unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy pipelines model_registry serving shadowloop
+
+demo: install
+	$(BIN)/shadowloop generate-data --out data/demo/fraud.csv
+	$(BIN)/shadowloop run $(SPEC)
+
+bench: install
+	$(BIN)/python -m bench
+
+down:
+	@echo "nothing running yet"
+
+clean:
+	rm -rf $(VENV) .lake .pytest_cache .mypy_cache .ruff_cache

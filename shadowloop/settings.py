@@ -1,0 +1,85 @@
+"""The one settings object: every path, URL and secret, read from the environment and an optional `.env`.
+
+Nothing else in the code base reads `os.environ`. Variables are prefixed `SHADOWLOOP_`, e.g.
+`SHADOWLOOP_LAKE_URI=s3://my-lake/prod`.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-change-me"
+
+
+class Settings(BaseSettings):
+    """Where everything lives. Defaults are the embedded profile: local folders, SQLite, 127.0.0.1."""
+
+    model_config = SettingsConfigDict(env_prefix="SHADOWLOOP_", env_file=".env", extra="ignore")
+
+    profile: Literal["dev", "production"] = "dev"
+    home: Path = Field(Path(".shadowloop"), description="State folder of the embedded profile.")
+    specs_dir: Path = Path("specs")
+
+    # Data lake: a local folder or s3://bucket/prefix (any S3-compatible endpoint).
+    lake_uri: str = ""
+    s3_endpoint_url: str | None = None
+    aws_region: str = "us-east-1"
+
+    # MLflow
+    mlflow_tracking_uri: str = "http://127.0.0.1:5000"
+    mlflow_backend_store_uri: str = ""
+    mlflow_artifacts_destination: str = ""
+    mlflow_host: str = "127.0.0.1"
+    mlflow_port: int = 5000
+
+    # Airflow
+    airflow_port: int = 8080
+    airflow_database_url: str = ""
+
+    # Serving
+    serving_host: str = "127.0.0.1"
+    serving_port: int = 3000
+    api_token: SecretStr = SecretStr(DEV_SECRET)
+    admin_token: SecretStr = SecretStr(DEV_SECRET)
+    max_request_bytes: int = 2 * 1024 * 1024
+    reload_poll_seconds: float = 10.0
+    redis_url: str | None = None
+    prediction_log_url: str = ""
+
+    @model_validator(mode="after")
+    def _fill_local_defaults(self) -> Settings:
+        home = self.home.resolve()
+        if not self.lake_uri:
+            self.lake_uri = str(home / "lake")
+        if not self.mlflow_backend_store_uri:
+            self.mlflow_backend_store_uri = f"sqlite:///{home / 'mlflow.db'}"
+        if not self.mlflow_artifacts_destination:
+            self.mlflow_artifacts_destination = str(home / "mlartifacts")
+        if not self.airflow_database_url:
+            self.airflow_database_url = f"sqlite:///{home / 'airflow' / 'airflow.db'}"
+        if not self.prediction_log_url:
+            self.prediction_log_url = f"sqlite:///{home / 'predictions.db'}"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.profile == "production":
+            for name in ("api_token", "admin_token"):
+                value = getattr(self, name).get_secret_value()
+                if value == DEV_SECRET or len(value) < 16:
+                    raise ValueError(
+                        f"SHADOWLOOP_{name.upper()} must be set to a secret of 16+ characters "
+                        "in the production profile"
+                    )
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
