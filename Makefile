@@ -21,7 +21,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv==$(UV_VERSION)
 	$(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python $(UV_FLAGS) $(TORCH_FLAGS) torch==$(TORCH_VERSION)
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --config-settings editable_mode=compat -e .
 	touch $@
 
 # Re-resolve the one lock (torch is installed separately: CPU or CUDA build).
