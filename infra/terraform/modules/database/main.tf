@@ -66,6 +66,7 @@ resource "aws_iam_role_policy_attachment" "monitoring" {
 }
 
 resource "aws_db_instance" "this" {
+  # checkov:skip=CKV_AWS_157:multi_az is a variable, true by default and in prod; dev turns it off to halve the cost.
   identifier     = var.name
   engine         = "postgres"
   engine_version = var.engine_version

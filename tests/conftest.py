@@ -1,0 +1,25 @@
+"""Shared fixtures: every test gets its own state folder, and no test touches the user's home."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Process fixtures (servers started by the tests) live in tests/fixtures and are shared by every tier.
+pytest_plugins: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the settings at a fresh folder; the cached settings object is rebuilt for each test."""
+    from shadowloop.settings import get_settings
+
+    home = tmp_path / "state"
+    monkeypatch.setenv("SHADOWLOOP_HOME", str(home))
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    monkeypatch.setenv("DO_NOT_TRACK", "true")
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
