@@ -40,7 +40,9 @@ def main(names: list[str]) -> None:
         started = time.perf_counter()
         body = module.run()
         stamp = time.strftime("%Y-%m-%d")
-        footer = f"\n\n_Measured {stamp} on {machine()} in {time.perf_counter() - started:.0f}s: `python -m bench {name}`_"
+        footer = (
+            f"\n\n_Measured {stamp} on {machine()} in {time.perf_counter() - started:.0f}s: `python -m bench {name}`_"
+        )
         (RESULTS / f"{name}.md").write_text(body.strip() + footer + "\n")
         print(f"bench {name}: done", flush=True)
     rebuild()

@@ -23,7 +23,10 @@ def check_invariance(model: TabularModel, frame: pd.DataFrame, seed: int = 0) ->
     noisy = frame.copy()
     noisy["__irrelevant__"] = rng.normal(size=len(frame))
     noisy = noisy[list(reversed(noisy.columns))]
-    delta = float(np.max(np.abs(score(model, frame) - score(model, noisy)))) if len(frame) else 0.0
+    try:
+        delta = float(np.max(np.abs(score(model, frame) - score(model, noisy)))) if len(frame) else 0.0
+    except (ValueError, KeyError, TypeError) as error:
+        return False, f"model failed on an added column and reordered columns: {error}"
     return delta < 1e-9, f"max |change| {delta:.2e} after adding a random column and reordering columns"
 
 

@@ -47,7 +47,9 @@ def _importance(model: TabularModel, frame: pd.DataFrame, spec: ProjectSpec, rep
     return importance
 
 
-def _plots(model: TabularModel, frame: pd.DataFrame, spec: ProjectSpec, importance: dict[str, float], out: Path) -> dict[str, str]:
+def _plots(
+    model: TabularModel, frame: pd.DataFrame, spec: ProjectSpec, importance: dict[str, float], out: Path
+) -> dict[str, str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -72,7 +74,9 @@ def _plots(model: TabularModel, frame: pd.DataFrame, spec: ProjectSpec, importan
     if spec.is_classifier:
         save("confusion_matrix", skm.ConfusionMatrixDisplay.from_predictions(y_true, model.predict(frame)).figure_)
     else:
-        display = skm.PredictionErrorDisplay.from_predictions(y_true, model.predict(frame), kind="residual_vs_predicted")
+        display = skm.PredictionErrorDisplay.from_predictions(
+            y_true, model.predict(frame), kind="residual_vs_predicted"
+        )
         save("residuals", display.figure_)
     figure, axis = plt.subplots(figsize=(6, 0.35 * len(importance) + 1))
     ordered = sorted(importance.items(), key=lambda kv: kv[1])
@@ -82,7 +86,9 @@ def _plots(model: TabularModel, frame: pd.DataFrame, spec: ProjectSpec, importan
     return paths
 
 
-def evaluate_model(model: TabularModel, baseline: TabularModel, split: DatasetSplit, spec: ProjectSpec, out_dir: str | Path) -> Evaluation:
+def evaluate_model(
+    model: TabularModel, baseline: TabularModel, split: DatasetSplit, spec: ProjectSpec, out_dir: str | Path
+) -> Evaluation:
     """Score the model and a trivial baseline on the test split; write plots and an evaluation table to out_dir."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +110,8 @@ def evaluate_model(model: TabularModel, baseline: TabularModel, split: DatasetSp
         table_path=str(table_path),
     )
     (out / "evaluation.json").write_text(
-        json.dumps({"metrics": metrics, "baseline": baseline_metrics, "importance": importance, "checks": checks}, indent=2)
+        json.dumps(
+            {"metrics": metrics, "baseline": baseline_metrics, "importance": importance, "checks": checks}, indent=2
+        )
     )
     return evaluation

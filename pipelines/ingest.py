@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
+from pipelines.types import Snapshot
 from shadowloop import storage
 from shadowloop.spec import ProjectSpec, Source
-from pipelines.types import Snapshot
 
 
 def read_source(source: Source) -> pd.DataFrame:

@@ -13,11 +13,13 @@ def positive_scores(proba: np.ndarray) -> np.ndarray:
     return proba[:, 1]
 
 
-def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, classes: list[Any]) -> dict[str, float]:
+def classification_metrics(
+    y_true: np.ndarray, y_pred: np.ndarray, proba: np.ndarray, classes: list[Any]
+) -> dict[str, float]:
     result = {
         "accuracy": skm.accuracy_score(y_true, y_pred),
         "balanced_accuracy": skm.balanced_accuracy_score(y_true, y_pred),
-        "log_loss": skm.log_loss(y_true, np.clip(proba, 1e-7, 1 - 1e-7), labels=classes),
+        "log_loss": skm.log_loss(y_true, proba, labels=classes),
     }
     present = len(np.unique(y_true)) > 1
     if len(classes) == 2:

@@ -168,7 +168,7 @@ class TorchMLPModel(TabularModel):
             mean, std = self.target_scale
             return np.asarray(self._raw(frame)[:, 0] * std + mean)
         assert self.classes is not None
-        return np.asarray(self.classes, dtype=object)[self.predict_proba(frame).argmax(axis=1)]
+        return np.asarray(self.classes)[self.predict_proba(frame).argmax(axis=1)]
 
     def _save_files(self, folder: Path) -> dict[str, Any]:
         import dataclasses
@@ -220,4 +220,3 @@ def load_model(folder: str | Path, expected_manifest_sha256: str | None = None) 
     if manifest["family"] == TorchMLPModel.family:
         return TorchMLPModel._load(folder, manifest)
     return SklearnModel._load(folder, manifest)
-

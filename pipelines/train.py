@@ -25,24 +25,40 @@ class TrainResult:
     train_rows: int
 
 
+class UnknownParameterError(ValueError):
+    """The spec's model.params names a hyper-parameter the model family does not have."""
+
+
+def _check_params(family: str, params: dict[str, Any], accepted: set[str]) -> None:
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise UnknownParameterError(
+            f"model.params: {unknown} not accepted by model family {family!r}; accepted: {sorted(accepted)}"
+        )
+
+
 def _estimator(spec: ProjectSpec, family: str, params: dict[str, Any]) -> Any:
     from sklearn import dummy, ensemble, linear_model
 
-    seed = {"random_state": params.pop("random_state", spec.split.seed)}
     classifier = spec.is_classifier
+    defaults: dict[str, Any] = {}
     if family == "random_forest":
-        cls = ensemble.RandomForestClassifier if classifier else ensemble.RandomForestRegressor
-        return cls(**{"n_estimators": 200, "min_samples_leaf": 2, "n_jobs": -1, **seed, **params})
-    if family == "gradient_boosting":
+        cls: Any = ensemble.RandomForestClassifier if classifier else ensemble.RandomForestRegressor
+        defaults = {"n_estimators": 200, "min_samples_leaf": 2, "n_jobs": -1, "random_state": spec.split.seed}
+    elif family == "gradient_boosting":
         cls = ensemble.HistGradientBoostingClassifier if classifier else ensemble.HistGradientBoostingRegressor
-        return cls(**{**seed, **params})
-    if family == "logistic_regression":
-        return linear_model.LogisticRegression(**{"max_iter": 2000, **seed, **params})
-    if family == "ridge":
-        return linear_model.Ridge(**params)
-    if family == "baseline":
+        defaults = {"random_state": spec.split.seed}
+    elif family == "logistic_regression":
+        cls = linear_model.LogisticRegression
+        defaults = {"max_iter": 2000, "random_state": spec.split.seed}
+    elif family == "ridge":
+        cls = linear_model.Ridge
+    elif family == "baseline":
         return dummy.DummyClassifier(strategy="prior") if classifier else dummy.DummyRegressor(strategy="mean")
-    raise ValueError(f"unknown model family {family!r}")
+    else:
+        raise ValueError(f"unknown model family {family!r}")
+    _check_params(family, params, set(cls().get_params()))
+    return cls(**{**defaults, **params})
 
 
 def _columns(spec: ProjectSpec) -> dict[str, Any]:
@@ -80,6 +96,7 @@ def _train_torch(split: DatasetSplit, spec: ProjectSpec, device_name: str) -> tu
         scale = (float(y_train_raw.mean()), float(y_train_raw.std() or 1.0))
         y_train, y_valid = (y_train_raw - scale[0]) / scale[1], (y_valid_raw - scale[0]) / scale[1]
         n_outputs = 1
+    _check_params("torch_mlp", spec.model.params, set(MLPConfig.__dataclass_fields__) - {"n_inputs", "n_outputs"})
     config = MLPConfig.from_params(x_train.shape[1], n_outputs, spec.model.params)
     network, history = fit_mlp(x_train, y_train, x_valid, y_valid, spec.task, config, device, spec.split.seed)
     model = TorchMLPModel(
@@ -97,8 +114,11 @@ def train_model(split: DatasetSplit, spec: ProjectSpec, device: str = "auto") ->
         device: "auto" (CUDA when present, else CPU), "cpu" or "cuda"; only the torch family uses it.
     """
     started = time.perf_counter()
+    model: TabularModel
     if spec.model.family == "torch_mlp":
         model, history, used = _train_torch(split, spec, device)
     else:
         model, history, used = _train_sklearn(split, spec, spec.model.family), TrainHistory(), "cpu"
-    return TrainResult(model=model, history=history, device=used, seconds=time.perf_counter() - started, train_rows=len(split.train))
+    return TrainResult(
+        model=model, history=history, device=used, seconds=time.perf_counter() - started, train_rows=len(split.train)
+    )

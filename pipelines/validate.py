@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 
-from shadowloop import storage
-from shadowloop.spec import Column, ProjectSpec
 from pipelines.ingest import load_snapshot
 from pipelines.types import DataValidationError, ExpectationFailure, Snapshot, ValidationReport
+from shadowloop import storage
+from shadowloop.spec import Column, ProjectSpec
 
 # Accepted pandas dtypes per spec type (ints are fine where floats are expected).
 _TYPE_LISTS = {
@@ -37,7 +37,9 @@ def build_expectations(spec: ProjectSpec) -> list[Any]:
         if not column.nullable:
             expectations.append(ex.ExpectColumnValuesToNotBeNull(column=name))
         if column.min is not None or column.max is not None:
-            expectations.append(ex.ExpectColumnValuesToBeBetween(column=name, min_value=column.min, max_value=column.max))
+            expectations.append(
+                ex.ExpectColumnValuesToBeBetween(column=name, min_value=column.min, max_value=column.max)
+            )
         if column.allowed is not None:
             expectations.append(ex.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.allowed)))
     return expectations
@@ -69,10 +71,11 @@ def run_expectations(frame: pd.DataFrame, spec: ProjectSpec) -> tuple[int, list[
     missing = {c for c in spec.schema_ if c not in frame.columns}
     failures = []
     for item in result.results:
-        if item.success:
+        config = item.expectation_config
+        if item.success or config is None:
             continue
-        column = item.expectation_config.kwargs.get("column")
-        kind = item.expectation_config.type
+        column = config.kwargs.get("column")
+        kind = config.type
         if column in missing and kind != "expect_column_to_exist":
             continue  # one clear "column missing" failure instead of one per expectation on it
         failures.append(
@@ -80,7 +83,7 @@ def run_expectations(frame: pd.DataFrame, spec: ProjectSpec) -> tuple[int, list[
                 expectation=kind,
                 column=column,
                 unexpected_count=item.result.get("unexpected_count"),
-                detail=_detail(item.result, item.expectation_config.kwargs),
+                detail=_detail(item.result, config.kwargs),
             )
         )
     return len(result.results), failures, result.to_json_dict()

@@ -49,6 +49,7 @@ def run(
     device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda; torch models only.")] = "auto",
 ) -> None:
     """Run ingest -> validate -> features -> train -> evaluate for one project and print a summary."""
+    from pipelines.train import UnknownParameterError
     from pipelines.types import DataValidationError
     from shadowloop.runner import run_project
     from shadowloop.settings import get_settings
@@ -77,6 +78,9 @@ def run(
         console.print(f"[red]✗ validate: bad data stopped the run before training[/red]\n{error}")
         console.print(f"report: {error.report.markdown_uri}")
         raise typer.Exit(3) from None
+    except UnknownParameterError as error:
+        console.print(f"[red]{spec_path}: {error}[/red]")
+        raise typer.Exit(2) from None
     _print_summary(summary)
 
 
@@ -103,17 +107,21 @@ def _print_summary(summary: Any) -> None:
 @app.command("generate-data")
 def generate_data(
     out: Annotated[Path, typer.Option(help="CSV or Parquet file to write.")],
-    dataset: Annotated[Dataset, typer.Option(help="fraud (synthetic) or a real set bundled with scikit-learn.")] = Dataset.fraud,
+    dataset: Annotated[
+        Dataset, typer.Option(help="fraud (synthetic) or a real set bundled with scikit-learn.")
+    ] = Dataset.fraud,
     rows: Annotated[int, typer.Option(min=1, help="Rows of synthetic fraud data.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed of the fraud generator.")] = 7,
-    drift: Annotated[float, typer.Option(min=0.0, max=1.0, help="0 = training distribution; 1 = strongly drifted.")] = 0.0,
+    drift: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="0 = training distribution; 1 = strongly drifted.")
+    ] = 0.0,
     corrupt: Annotated[list[Corruption] | None, typer.Option(help="Inject a defect (repeatable).")] = None,
 ) -> None:
     """Write demo data: synthetic card fraud (with drift or corruption knobs) or a bundled real data set."""
     from pipelines.demo_data import generate_fraud, load_sklearn_dataset
 
     if dataset is Dataset.fraud:
-        frame = generate_fraud(rows=rows, seed=seed, drift=drift, corruption=[c.value for c in corrupt or []])  # type: ignore[misc]
+        frame = generate_fraud(rows=rows, seed=seed, drift=drift, corruption=[c.value for c in corrupt or []])
     else:
         frame = load_sklearn_dataset(dataset.value)  # type: ignore[arg-type]
     out.parent.mkdir(parents=True, exist_ok=True)

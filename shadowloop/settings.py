@@ -73,8 +73,7 @@ class Settings(BaseSettings):
                 value = getattr(self, name).get_secret_value()
                 if value == DEV_SECRET or len(value) < 16:
                     raise ValueError(
-                        f"SHADOWLOOP_{name.upper()} must be set to a secret of 16+ characters "
-                        "in the production profile"
+                        f"SHADOWLOOP_{name.upper()} must be set to a secret of 16+ characters in the production profile"
                     )
         return self
 

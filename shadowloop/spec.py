@@ -12,9 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Task = Literal["binary", "multiclass", "regression"]
-ModelFamily = Literal[
-    "random_forest", "gradient_boosting", "logistic_regression", "ridge", "torch_mlp", "baseline"
-]
+ModelFamily = Literal["random_forest", "gradient_boosting", "logistic_regression", "ridge", "torch_mlp", "baseline"]
 CLASSIFICATION_METRICS = {"roc_auc", "pr_auc", "f1", "accuracy", "log_loss", "balanced_accuracy"}
 REGRESSION_METRICS = {"rmse", "mae", "r2"}
 LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
@@ -138,7 +136,9 @@ class ProjectSpec(_Strict):
         allowed = REGRESSION_METRICS if self.task == "regression" else CLASSIFICATION_METRICS
         for metric in [self.metrics.primary, *self.metrics.secondary]:
             if metric not in allowed:
-                raise ValueError(f"metric {metric!r} does not fit task {self.task!r}; expected one of {sorted(allowed)}")
+                raise ValueError(
+                    f"metric {metric!r} does not fit task {self.task!r}; expected one of {sorted(allowed)}"
+                )
         if self.task == "regression" and self.model.family == "logistic_regression":
             raise ValueError("model family 'logistic_regression' cannot do regression")
         if self.task != "regression" and self.model.family == "ridge":
