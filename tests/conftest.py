@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # Process fixtures (servers started by the tests) live in tests/fixtures and are shared by every tier.
-pytest_plugins: list[str] = ["tests.fixtures.mlflow_server"]
+pytest_plugins: list[str] = ["tests.fixtures.mlflow_server", "tests.fixtures.s3_server"]
 
 
 @pytest.fixture(autouse=True)
