@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     profile: Literal["dev", "production"] = "dev"
     home: Path = Field(Path(".shadowloop"), description="State folder of the embedded profile.")
     specs_dir: Path = Path("specs")
+    data_root: Path = Field(Path("."), description="Relative source paths in specs are read from here.")
 
     # Data lake: a local folder or s3://bucket/prefix (any S3-compatible endpoint).
     lake_uri: str = ""

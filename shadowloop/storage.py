@@ -75,3 +75,29 @@ def move(src: str, dst: str) -> None:
         return
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     shutil.move(src, dst)
+
+
+def list_files(prefix: str) -> list[str]:
+    """Every object (S3) or file (local) under a prefix, as full URIs."""
+    if is_s3(prefix):
+        bucket, key = _bucket_key(prefix.rstrip("/") + "/")
+        pages = s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+        return [f"s3://{bucket}/{obj['Key']}" for page in pages for obj in page.get("Contents", [])]
+    root = Path(prefix)
+    return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def upload_dir(local: Path, uri: str) -> None:
+    """Copy a local folder's files to a lake prefix (overwriting: a retried step rewrites the same files)."""
+    for path in sorted(p for p in local.rglob("*") if p.is_file()):
+        write_bytes(join(uri, path.relative_to(local).as_posix()), path.read_bytes())
+
+
+def download_dir(uri: str, local: Path) -> Path:
+    """Copy a lake prefix's files into a local folder; returns the folder."""
+    base = uri.rstrip("/") + "/"
+    for file_uri in list_files(uri):
+        target = local / file_uri.removeprefix(base)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(read_bytes(file_uri))
+    return local
