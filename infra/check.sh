@@ -50,9 +50,13 @@ terraform_checks() {
 checkov_checks() {
   step "checkov: terraform, dockerfile, kubernetes"
   # Each skip is a `checkov:skip=<id>:<reason>` comment next to the resource it concerns.
-  "$VENV/bin/checkov" --quiet --compact --skip-download -o cli \
-    --framework terraform dockerfile kubernetes \
-    -d "$INFRA/terraform" -d "$INFRA/docker" -d "$INFRA/k8s"
+  # One run per framework and folder: a shared run scans every folder with every framework.
+  local framework dir
+  for framework in terraform:terraform dockerfile:docker kubernetes:k8s; do
+    dir="${framework#*:}"
+    framework="${framework%%:*}"
+    "$VENV/bin/checkov" --quiet --compact --skip-download -o cli --framework "$framework" -d "$INFRA/$dir"
+  done
 }
 
 container_checks() {

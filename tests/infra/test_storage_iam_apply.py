@@ -173,3 +173,10 @@ def test_second_plan_shows_no_drift(terraform: str, applied: dict[str, Any]) -> 
     workdir = applied["_workdir"]
     result = _tf(terraform, workdir, "plan", "-detailed-exitcode", "-input=false", f"-var=endpoint={applied['_endpoint']}")
     assert result.returncode == 0, f"re-plan wants changes:\n{result.stdout}"
+
+
+def test_training_pods_read_the_lake_but_no_secret(applied: dict[str, Any]) -> None:
+    iam = _client("iam", applied["_endpoint"])
+    _, trainer = _role_documents(iam, applied["role_arns"]["trainer"])
+    assert not any(a.startswith("secretsmanager:") for a in _actions(trainer))
+    assert "s3:GetObject" in _actions(trainer)

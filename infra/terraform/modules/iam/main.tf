@@ -73,10 +73,13 @@ data "aws_iam_policy_document" "access" {
     }
   }
 
-  statement {
-    sid       = "ReadOwnSecrets"
-    actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [for s in each.value.secrets : var.secret_arns[s]]
+  dynamic "statement" {
+    for_each = length(each.value.secrets) > 0 ? [1] : []
+    content {
+      sid       = "ReadOwnSecrets"
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      resources = [for s in each.value.secrets : var.secret_arns[s]]
+    }
   }
 
   # The key only through S3 and Secrets Manager, never directly.
