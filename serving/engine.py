@@ -80,6 +80,9 @@ class PredictionEngine:
         self.metrics = metrics
         self.log = log
         self.timeout_s = timeout_ms / 1000
+        # The fallback is the last resort before a 503, so it gets at least a second even when the
+        # champion's budget is tighter.
+        self.fallback_timeout_s = max(self.timeout_s, 1.0)
         self.batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(
             self._run_champion, max_batch_size, max_latency_ms, enabled=batching, on_batch=metrics.observe_batch
         )
@@ -135,7 +138,7 @@ class PredictionEngine:
             try:
                 fresh = await asyncio.wait_for(
                     asyncio.to_thread(predict_records, fallback_loaded.model, [records[i] for i in missing]),
-                    self.timeout_s,
+                    self.fallback_timeout_s,
                 )
             except Exception as error:  # the fallback failed too: nothing left to answer with
                 logger.error("fallback model failed: %s", error)
