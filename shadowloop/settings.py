@@ -39,8 +39,11 @@ class Settings(BaseSettings):
     mlflow_port: int = 5000
 
     # Airflow
+    airflow_home: Path | None = None
     airflow_port: int = 8080
     airflow_database_url: str = ""
+    airflow_admin_password: SecretStr = SecretStr(DEV_SECRET)
+    airflow_parallelism: int = 4
 
     # Serving
     serving_host: str = "127.0.0.1"
@@ -61,8 +64,10 @@ class Settings(BaseSettings):
             self.mlflow_backend_store_uri = f"sqlite:///{home / 'mlflow.db'}"
         if not self.mlflow_artifacts_destination:
             self.mlflow_artifacts_destination = str(home / "mlartifacts")
+        if self.airflow_home is None:
+            self.airflow_home = home / "airflow"
         if not self.airflow_database_url:
-            self.airflow_database_url = f"sqlite:///{home / 'airflow' / 'airflow.db'}"
+            self.airflow_database_url = f"sqlite:///{self.airflow_home.resolve() / 'airflow.db'}"
         if not self.prediction_log_url:
             self.prediction_log_url = f"sqlite:///{home / 'predictions.db'}"
         return self
@@ -70,7 +75,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
         if self.profile == "production":
-            for name in ("api_token", "admin_token"):
+            for name in ("api_token", "admin_token", "airflow_admin_password"):
                 value = getattr(self, name).get_secret_value()
                 if value == DEV_SECRET or len(value) < 16:
                     raise ValueError(

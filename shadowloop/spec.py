@@ -6,13 +6,14 @@ A new project is a new YAML file in the specs folder, not new code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Task = Literal["binary", "multiclass", "regression"]
 ModelFamily = Literal["random_forest", "gradient_boosting", "logistic_regression", "ridge", "torch_mlp", "baseline"]
+MODEL_FAMILIES: tuple[str, ...] = get_args(ModelFamily)
 CLASSIFICATION_METRICS = {"roc_auc", "pr_auc", "f1", "accuracy", "log_loss", "balanced_accuracy"}
 REGRESSION_METRICS = {"rmse", "mae", "r2"}
 LOWER_IS_BETTER = {"log_loss", "rmse", "mae"}
@@ -188,6 +189,11 @@ def load_spec(path: str | Path) -> ProjectSpec:
     return _validate(data, origin=str(path))
 
 
+def spec_files(folder: str | Path) -> dict[Path, ProjectSpec]:
+    """Every spec file in a folder with its validated spec (one DAG per project is built from these)."""
+    return {path: load_spec(path) for path in sorted(Path(folder).glob("*.y*ml"))}
+
+
 def discover_specs(folder: str | Path) -> list[ProjectSpec]:
-    """Every valid spec in a folder (used to build one DAG per project)."""
-    return [load_spec(p) for p in sorted(Path(folder).glob("*.y*ml"))]
+    """Every valid spec in a folder."""
+    return list(spec_files(folder).values())
