@@ -6,12 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipelines.evaluate import improvement
 from pipelines.train import TrainResult
 from pipelines.types import Evaluation, Snapshot, ValidationReport
 from shadowloop.settings import Settings
 from shadowloop.spec import ProjectSpec
+
+if TYPE_CHECKING:
+    from model_registry.publish import Publication
 
 StepListener = Callable[[str, str], None]  # (step, "start" | "done")
 
@@ -64,3 +68,42 @@ def run_project(
         if on_step:
             on_step(name, "done")
     return steps.load_summary(run_uri, settings)
+
+
+def run_and_register(
+    spec: ProjectSpec,
+    settings: Settings,
+    device: str = "auto",
+    on_step: StepListener | None = None,
+    register: bool | None = None,
+    airflow: dict[str, Any] | None = None,
+) -> tuple[RunSummary, Publication | None]:
+    """`run_project`, then track, gate and register the run in MLflow.
+
+    Args:
+        register: True to require the tracking server (TrackingServerUnavailable if it is down), False to skip
+            MLflow, None to register only when the server answers.
+        airflow: dag_id, run_id and try_number when run by an Airflow task (lineage tags and run identity).
+
+    Returns:
+        The run summary and the publication (None when nothing was registered).
+    """
+    from model_registry.connection import is_reachable, require_server
+
+    if register is None:
+        register = is_reachable(settings.mlflow_tracking_uri)
+    elif register:
+        require_server(settings)  # fail before training, not after
+    summary = run_project(spec, settings, device=device, on_step=on_step)
+    if not register:
+        return summary, None
+    from model_registry.publish import publish_run
+
+    if on_step:
+        on_step("register", "start")
+    started = time.perf_counter()
+    publication = publish_run(summary, settings, airflow=airflow)
+    summary.seconds["register"] = time.perf_counter() - started
+    if on_step:
+        on_step("register", "done")
+    return summary, publication
