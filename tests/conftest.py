@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Importing airflow without AIRFLOW_HOME creates ~/airflow; give the test session its own, before any import.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="shadowloop-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 # Process fixtures (servers started by the tests) live in tests/fixtures and are shared by every tier.
 pytest_plugins: list[str] = ["tests.fixtures.mlflow_server", "tests.fixtures.s3_server"]
