@@ -36,9 +36,16 @@ terraform_checks() {
   local pids=() root log
   for root in "${ROOTS[@]}"; do
     log="$(mktemp)"
-    (cd "$INFRA/terraform/$root" &&
-      terraform init -backend=false -plugin-dir="$PLUGIN_DIR" -input=false -no-color >"$log" 2>&1 &&
-      terraform validate -no-color >>"$log" 2>&1 && echo "  ok  $root" || { echo "FAIL  $root"; cat "$log"; exit 1; }
+    (
+      cd "$INFRA/terraform/$root"
+      if terraform init -backend=false -plugin-dir="$PLUGIN_DIR" -input=false -no-color >"$log" 2>&1 &&
+        terraform validate -no-color >>"$log" 2>&1; then
+        echo "  ok  $root"
+      else
+        echo "FAIL  $root"
+        cat "$log"
+        exit 1
+      fi
     ) &
     pids+=($!)
   done
@@ -65,6 +72,15 @@ container_checks() {
 
   step "yamllint"
   "$VENV/bin/yamllint" --strict -c "$INFRA/yamllint.yaml" "$INFRA/k8s" "$INFRA/helm" "$INFRA/docker"
+
+  step "shellcheck"
+  # The db-init script lives inside a ConfigMap; extract it so it is checked like the others.
+  local dbinit
+  dbinit="$(mktemp)"
+  "$VENV/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["init.sh"])' \
+    "$INFRA/k8s/db-init/configmap.yaml" >"$dbinit"
+  "$VENV/bin/shellcheck" "$INFRA/check.sh" "$INFRA"/scripts/*.sh "$INFRA/docker/mlflow-entrypoint.sh" "$dbinit"
+  rm -f "$dbinit"
 
   step "kubernetes schemas (strict, $K8S_VERSION)"
   # CustomResources (ExternalSecret, SecretStore) have no bundled schema: yamllint covers their syntax.

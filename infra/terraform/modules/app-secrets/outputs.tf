@@ -12,3 +12,8 @@ output "mlflow_auth_secret_arn" {
   description = "ARN of the secret holding the MLflow admin login as JSON {username, password}."
   value       = aws_secretsmanager_secret.this["mlflow_auth"].arn
 }
+
+output "airflow_keys_secret_arn" {
+  description = "ARN of the secret with Airflow's keys as JSON {fernet-key, api-secret-key, jwt-secret}."
+  value       = aws_secretsmanager_secret.this["airflow_keys"].arn
+}

@@ -11,7 +11,8 @@ locals {
       # The drift monitor reads prediction logs; promote/rollback call the endpoint's admin API; the
       # production settings refuse to load without both tokens. Synced into the namespace by External
       # Secrets with this role, for the tasks and the training pods alike.
-      secrets = ["airflow_db", "mlflow_auth", "predictions_db", "api_token", "admin_token"]
+      # "redis" only serves the CeleryExecutor broker URL (values-celery.yaml).
+      secrets = ["airflow_db", "airflow_keys", "mlflow_auth", "predictions_db", "api_token", "admin_token", "redis"]
     }
     trainer = {
       # GPU training pods launched by KubernetesPodOperator: read a snapshot, log to MLflow. Their

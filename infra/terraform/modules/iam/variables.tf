@@ -68,6 +68,7 @@ variable "secret_arns" {
     api_token      = string
     admin_token    = string
     mlflow_auth    = string
+    airflow_keys   = string
   })
 }
 

@@ -108,6 +108,7 @@ module "iam" {
     api_token      = module.app_secrets.api_token_secret_arn
     admin_token    = module.app_secrets.admin_token_secret_arn
     mlflow_auth    = module.app_secrets.mlflow_auth_secret_arn
+    airflow_keys   = module.app_secrets.airflow_keys_secret_arn
   }
   tags = local.tags
 }
