@@ -47,11 +47,19 @@ def run(
         list[str] | None, typer.Option("--set", help="Override a spec field, e.g. --set model.params.max_iter=50.")
     ] = None,
     device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda; torch models only.")] = "auto",
+    register: Annotated[
+        bool | None,
+        typer.Option(
+            "--register/--no-register",
+            help="Track, gate and register the run in MLflow. Default: only when the tracking server answers.",
+        ),
+    ] = None,
 ) -> None:
-    """Run ingest -> validate -> features -> train -> evaluate for one project and print a summary."""
+    """Run ingest -> validate -> features -> train -> evaluate (-> register) for one project; print a summary."""
+    from model_registry.connection import TrackingServerUnavailable
     from pipelines.train import UnknownParameterError
     from pipelines.types import DataValidationError
-    from shadowloop.runner import run_project
+    from shadowloop.runner import run_and_register
     from shadowloop.settings import get_settings
     from shadowloop.spec import SpecError, load_spec
 
@@ -73,7 +81,9 @@ def run(
 
     try:
         with status:
-            summary = run_project(spec, get_settings(), device=device, on_step=on_step)
+            summary, publication = run_and_register(
+                spec, get_settings(), device=device, on_step=on_step, register=register
+            )
     except DataValidationError as error:
         console.print(f"[red]✗ validate: bad data stopped the run before training[/red]\n{error}")
         console.print(f"report: {error.report.markdown_uri}")
@@ -81,7 +91,17 @@ def run(
     except UnknownParameterError as error:
         console.print(f"[red]{spec_path}: {error}[/red]")
         raise typer.Exit(2) from None
+    except TrackingServerUnavailable as error:
+        console.print(f"[red]✗ register: {error}[/red]")
+        raise typer.Exit(4) from None
     _print_summary(summary)
+    if publication is None:
+        console.print("not registered (no tracking server answered: `shadowloop mlflow start`, or pass --register)")
+    else:
+        console.print(
+            f"registered {publication.name} v{publication.version} (run {publication.run_id[:12]}): "
+            f"{publication.decision}" + "".join(f"\n  - {reason}" for reason in publication.reasons)
+        )
 
 
 def _print_summary(summary: Any) -> None:
