@@ -79,7 +79,7 @@ container_checks() {
   dbinit="$(mktemp)"
   "$VENV/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["init.sh"])' \
     "$INFRA/k8s/db-init/configmap.yaml" >"$dbinit"
-  "$VENV/bin/shellcheck" "$INFRA/check.sh" "$INFRA"/scripts/*.sh "$INFRA/docker/mlflow-entrypoint.sh" "$dbinit"
+  "$VENV/bin/shellcheck" "$INFRA/check.sh" "$INFRA"/scripts/*.sh "$INFRA"/docker/*.sh "$dbinit"
   rm -f "$dbinit"
 
   step "kubernetes schemas (strict, $K8S_VERSION)"
