@@ -28,8 +28,6 @@ PRODUCTION_SETTINGS = {
     "api_token",
     "admin_token",
 }
-# Environment variables the containers get that are not shadowloop settings.
-FOREIGN_ENV = {"MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_AUTH_DATABASE_URI"}
 
 
 def _blocks(kind: str, text: str) -> dict[str, str]:
