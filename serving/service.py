@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import bentoml
 from pydantic import Field
@@ -23,13 +23,9 @@ from serving.responses import PredictResponse, ReloadResponse
 from shadowloop.settings import get_settings
 from shadowloop.spec import load_spec
 
-with bentoml.importing():
-    from serving.cache import make_cache
-    from serving.engine import PredictionEngine
-    from serving.metrics import get_metrics
+if TYPE_CHECKING:
     from serving.model_slot import ModelSlot
-    from serving.prediction_log import PredictionLog
-    from serving.sources import ConstantSource, LocalPointerSource, MlflowAliasSource, ModelSource
+    from serving.sources import ModelSource
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +37,8 @@ RETRY_AFTER_S = 5
 
 
 def _make_source() -> ModelSource:
+    from serving.sources import ConstantSource, LocalPointerSource, MlflowAliasSource
+
     settings = get_settings()
     if ARGS.noop_model:
         target = SPEC.schema_[SPEC.target]
@@ -58,6 +56,14 @@ class ChampionService:
     """The champion of one project behind auth, limits, a prediction cache, batching and fallbacks."""
 
     def __init__(self) -> None:
+        # The model stack (sklearn, skops, torch) is imported here, in the serving worker only: `bentoml serve`
+        # also imports this module in its supervisor process, which needs the routes and nothing else.
+        from serving.cache import make_cache
+        from serving.engine import PredictionEngine
+        from serving.metrics import get_metrics
+        from serving.model_slot import ModelSlot
+        from serving.prediction_log import PredictionLog
+
         settings = get_settings()
         self.settings = settings
         self.metrics = get_metrics(SPEC.name)
