@@ -15,12 +15,13 @@ locals {
       secrets = ["airflow_db", "airflow_keys", "mlflow_auth", "predictions_db", "api_token", "admin_token", "redis"]
     }
     trainer = {
-      # GPU training pods launched by KubernetesPodOperator: read a snapshot, log to MLflow. Their
-      # settings come from the airflow-settings Secret, so the role reads no secret itself.
+      # GPU training pods launched by KubernetesPodOperator: read the split from the run folder in the
+      # lake and write the model bundle back into it. Their settings come from the airflow-settings
+      # Secret, so the role reads no secret itself.
       namespace        = var.airflow_namespace
       service_accounts = ["shadowloop-trainer"]
       s3_read          = ["${var.lake_bucket_arn}/${var.lake_prefix}"]
-      s3_write         = []
+      s3_write         = ["${var.lake_bucket_arn}/${var.lake_prefix}"]
       secrets          = []
     }
     mlflow = {
