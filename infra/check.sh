@@ -17,6 +17,9 @@ export BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 
 step() { printf '\n== %s\n' "$*"; }
 
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+
 tools() {
   local stamp="$VENV/.requirements.sha256" want
   want="$(sha256sum "$INFRA/requirements-checks.txt" | cut -d' ' -f1)"
@@ -35,7 +38,7 @@ terraform_checks() {
   step "terraform init -backend=false + validate: ${ROOTS[*]}"
   local pids=() root log
   for root in "${ROOTS[@]}"; do
-    log="$(mktemp)"
+    log="$SCRATCH/${root//\//-}.log"
     (
       cd "$INFRA/terraform/$root"
       if terraform init -backend=false -plugin-dir="$PLUGIN_DIR" -input=false -no-color >"$log" 2>&1 &&
@@ -75,12 +78,10 @@ container_checks() {
 
   step "shellcheck"
   # The db-init script lives inside a ConfigMap; extract it so it is checked like the others.
-  local dbinit
-  dbinit="$(mktemp)"
+  local dbinit="$SCRATCH/db-init.sh"
   "$VENV/bin/python" -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["data"]["init.sh"])' \
     "$INFRA/k8s/db-init/configmap.yaml" >"$dbinit"
   "$VENV/bin/shellcheck" "$INFRA/check.sh" "$INFRA"/scripts/*.sh "$INFRA"/docker/*.sh "$dbinit"
-  rm -f "$dbinit"
 
   step "kubernetes schemas (strict, $K8S_VERSION)"
   # CustomResources (ExternalSecret, SecretStore) have no bundled schema: yamllint covers their syntax.
