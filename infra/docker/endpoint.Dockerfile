@@ -19,12 +19,16 @@ COPY pipelines ./pipelines
 COPY model_registry ./model_registry
 COPY serving ./serving
 RUN pip install --no-cache-dir --no-deps .
+# The project specs carry the serving options (batching, cache TTL, shadow rate); the service's
+# default `spec` argument is specs/<project>.yaml relative to this folder.
+COPY specs ./specs
 
 USER 10001
 EXPOSE 3000
 # Writable state goes to /tmp so the root filesystem can be mounted read-only.
 ENV SHADOWLOOP_PROFILE=production \
     SHADOWLOOP_HOME=/tmp/shadowloop \
+    SHADOWLOOP_SPECS_DIR=/opt/shadowloop/specs \
     BENTOML_HOME=/tmp/bentoml \
     HOME=/tmp
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \

@@ -27,6 +27,7 @@ PRODUCTION_SETTINGS = {
     "prediction_log_url",
     "api_token",
     "admin_token",
+    "airflow_admin_password",
 }
 
 

@@ -59,3 +59,8 @@ output "admin_token" {
   description = "SHADOWLOOP_ADMIN_TOKEN: ARN of the secret holding the token (plain string)."
   value       = module.stack.admin_token
 }
+
+output "airflow_admin_password" {
+  description = "SHADOWLOOP_AIRFLOW_ADMIN_PASSWORD: ARN of the secret holding the password (plain string)."
+  value       = module.stack.airflow_admin_password
+}

@@ -17,3 +17,8 @@ output "airflow_keys_secret_arn" {
   description = "ARN of the secret with Airflow's keys as JSON {fernet-key, api-secret-key, jwt-secret}."
   value       = aws_secretsmanager_secret.this["airflow_keys"].arn
 }
+
+output "airflow_admin_password_secret_arn" {
+  description = "ARN of the secret holding SHADOWLOOP_AIRFLOW_ADMIN_PASSWORD (plain string)."
+  value       = aws_secretsmanager_secret.this["airflow_admin_password"].arn
+}

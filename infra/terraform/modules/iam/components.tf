@@ -9,10 +9,10 @@ locals {
       s3_read  = ["${var.lake_bucket_arn}/${var.lake_prefix}", "${var.lake_bucket_arn}/${var.airflow_logs_prefix}"]
       s3_write = ["${var.lake_bucket_arn}/${var.lake_prefix}", "${var.lake_bucket_arn}/${var.airflow_logs_prefix}"]
       # The drift monitor reads prediction logs; promote/rollback call the endpoint's admin API; the
-      # production settings refuse to load without both tokens. Synced into the namespace by External
+      # production settings refuse to load without both tokens and the Airflow admin password. Synced into the namespace by External
       # Secrets with this role, for the tasks and the training pods alike.
       # "redis" only serves the CeleryExecutor broker URL (values-celery.yaml).
-      secrets = ["airflow_db", "airflow_keys", "mlflow_auth", "predictions_db", "api_token", "admin_token", "redis"]
+      secrets = ["airflow_db", "airflow_keys", "airflow_admin", "mlflow_auth", "predictions_db", "api_token", "admin_token", "redis"]
     }
     trainer = {
       # GPU training pods launched by KubernetesPodOperator: read the split from the run folder in the
@@ -36,7 +36,8 @@ locals {
       service_accounts = ["endpoint"]
       s3_read          = []
       s3_write         = []
-      secrets          = ["api_token", "admin_token", "redis", "predictions_db", "mlflow_auth"]
+      # airflow_admin only because the production settings refuse to load without it.
+      secrets = ["api_token", "admin_token", "airflow_admin", "redis", "predictions_db", "mlflow_auth"]
     }
     db_init = {
       # One-shot job that creates the databases and app roles with the master login.

@@ -69,6 +69,7 @@ variable "secret_arns" {
     admin_token    = string
     mlflow_auth    = string
     airflow_keys   = string
+    airflow_admin  = string
   })
 }
 

@@ -109,6 +109,7 @@ module "iam" {
     admin_token    = module.app_secrets.admin_token_secret_arn
     mlflow_auth    = module.app_secrets.mlflow_auth_secret_arn
     airflow_keys   = module.app_secrets.airflow_keys_secret_arn
+    airflow_admin  = module.app_secrets.airflow_admin_password_secret_arn
   }
   tags = local.tags
 }

@@ -77,3 +77,8 @@ output "admin_token" {
   description = "SHADOWLOOP_ADMIN_TOKEN: ARN of the secret holding the token (plain string)."
   value       = module.app_secrets.admin_token_secret_arn
 }
+
+output "airflow_admin_password" {
+  description = "SHADOWLOOP_AIRFLOW_ADMIN_PASSWORD: ARN of the secret holding the password (plain string)."
+  value       = module.app_secrets.airflow_admin_password_secret_arn
+}

@@ -54,7 +54,7 @@ module "iam" {
   artifacts_bucket_arn = module.storage.artifacts_bucket_arn
   kms_key_arn          = module.kms.key_arn
   secret_arns = {
-    for k in ["db_master", "airflow_db", "mlflow_db", "predictions_db", "redis", "api_token", "admin_token", "mlflow_auth", "airflow_keys"] :
+    for k in ["db_master", "airflow_db", "mlflow_db", "predictions_db", "redis", "api_token", "admin_token", "mlflow_auth", "airflow_keys", "airflow_admin"] :
     k => "arn:aws:secretsmanager:us-east-1:123456789012:secret:shadowloop-test/${k}-AbCdEf"
   }
 }
