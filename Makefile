@@ -12,7 +12,7 @@ UV_FLAGS := $(foreach d,$(FIND_LINKS),--find-links $(d))
 TORCH_FLAGS := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
 SPEC ?= specs/fraud.yaml
 
-.PHONY: install test test-unit lint demo down bench clean
+.PHONY: install lock test test-unit lint up demo demo-local down bench clean
 
 install: $(VENV)/.installed
 
@@ -39,15 +39,25 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy pipelines model_registry serving shadowloop
 
+# Start MLflow (5000) and Airflow (8080) on 127.0.0.1; dev secrets are generated once into .env.
+up: install
+	$(BIN)/shadowloop stack up
+
+# The whole loop through the real stack: train through Airflow, register in MLflow, serve and call the champion.
+# Cron schedules stay off here so that only the demo's run trains; `make up` alone keeps them on.
 demo: install
-	$(BIN)/shadowloop generate-data --out data/demo/fraud.csv
+	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/shadowloop stack demo
+
+# The loop's steps in one process, no services: ingest, validate, features, train, evaluate.
+demo-local: install
+	test -f data/demo/fraud.csv || $(BIN)/shadowloop generate-data --out data/demo/fraud.csv
 	$(BIN)/shadowloop run $(SPEC)
 
 bench: install
 	$(BIN)/python -m bench
 
 down:
-	@echo "nothing running yet"
+	@if [ -x $(BIN)/shadowloop ]; then $(BIN)/shadowloop stack down; else echo "nothing installed, nothing running"; fi
 
 clean:
 	rm -rf $(VENV) .lake .pytest_cache .mypy_cache .ruff_cache

@@ -169,5 +169,17 @@ def check_spec(paths: Annotated[list[Path], typer.Argument(help="Spec files to v
         raise typer.Exit(2)
 
 
+def _mount_subcommands() -> None:
+    from shadowloop.cli_registry import app as mlflow_app
+    from shadowloop.cli_serving import serve_app
+    from shadowloop.cli_stack import stack_app
+
+    app.add_typer(mlflow_app, name="mlflow")
+    app.add_typer(serve_app, name="serve")
+    app.add_typer(stack_app, name="stack")
+
+
+_mount_subcommands()
+
 if __name__ == "__main__":
     app()

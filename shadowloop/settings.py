@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     airflow_database_url: str = ""
     airflow_admin_password: SecretStr = SecretStr(DEV_SECRET)
     airflow_parallelism: int = 4
+    airflow_use_schedules: bool = Field(True, description="Run DAGs on their spec's schedule (off: triggers only).")
 
     # Serving
     serving_host: str = "127.0.0.1"
