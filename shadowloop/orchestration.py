@@ -20,7 +20,9 @@ def spec_for_run(spec_path: str | Path, params: dict[str, Any]) -> ProjectSpec:
     return spec.with_overrides(overrides) if overrides else spec
 
 
-def register_run(run_uri: str, airflow: dict[str, Any], force_promote: bool = False, reason: str = "") -> dict[str, Any]:
+def register_run(
+    run_uri: str, airflow: dict[str, Any], force_promote: bool = False, reason: str = ""
+) -> dict[str, Any]:
     """Track, gate and register the run; with `force_promote`, make it champion whatever the gate said (audited).
 
     Returns the publication as a dict (name, version, decision, reasons) for the task log and XCom.
