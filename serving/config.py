@@ -24,6 +24,8 @@ class ServingArgs(BaseModel):
     cache_entries: int = Field(100_000, ge=0, description="Entries of the in-process LRU cache.")
     log_enabled: bool = Field(True, description="Write the prediction log.")
     batching: bool = Field(True, description="Adaptive batching on (benchmarks turn it off to compare).")
+    model_threads: int = Field(1, ge=1, description="OpenMP/BLAS threads of the model (1 leaves CPU to the server).")
+    access_log: bool = Field(False, description="BentoML's per-request access log (costly at high rates).")
     noop_model: bool = Field(False, description="Answer with a constant model (framework-tax benchmark only).")
 
 

@@ -56,6 +56,7 @@ class PredictionEngine:
         max_latency_ms: Longest a batch waits to fill.
         timeout_ms: Longest a request waits for the model before falling back.
         batching: Adaptive batching on or off.
+        model_threads: OpenMP/BLAS threads the model may use.
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class PredictionEngine:
         max_latency_ms: int,
         timeout_ms: int,
         batching: bool = True,
+        model_threads: int = 1,
     ):
         self.project = project
         self.features = features
@@ -84,7 +86,12 @@ class PredictionEngine:
         # champion's budget is tighter.
         self.fallback_timeout_s = max(self.timeout_s, 1.0)
         self.batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(
-            self._run_champion, max_batch_size, max_latency_ms, enabled=batching, on_batch=metrics.observe_batch
+            self._run_champion,
+            max_batch_size,
+            max_latency_ms,
+            enabled=batching,
+            on_batch=metrics.observe_batch,
+            model_threads=model_threads,
         )
         self._background: set[asyncio.Task[None]] = set()
         self.model_calls = 0
@@ -151,8 +158,15 @@ class PredictionEngine:
         predictions = [{**a, "source": s} for a, s in zip(answers, sources, strict=True) if a is not None]
         if self.log is not None:
             self.log.append(
-                self.project, request_id, name, version, records, predictions,
-                [s == "cache" for s in sources], seconds * 1000, decision.degraded,
+                self.project,
+                request_id,
+                name,
+                version,
+                records,
+                predictions,
+                [s == "cache" for s in sources],
+                seconds * 1000,
+                decision.degraded,
             )
         return Answer(request_id, name, version, decision.degraded, predictions, reason=decision.reason)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -51,7 +52,12 @@ def _make_source() -> ModelSource:
     return MlflowAliasSource(SPEC.name, settings)
 
 
-@bentoml.service(name="shadowloop", workers=1, traffic={"timeout": 30})
+@bentoml.service(
+    name="shadowloop",
+    workers=1,
+    traffic={"timeout": 30},
+    logging={"access": {"enabled": ARGS.access_log}},
+)
 class ChampionService:
     """The champion of one project behind auth, limits, a prediction cache, batching and fallbacks."""
 
@@ -101,6 +107,7 @@ class ChampionService:
             max_latency_ms=SPEC.serving.max_latency_ms,
             timeout_ms=SPEC.serving.timeout_ms,
             batching=ARGS.batching,
+            model_threads=ARGS.model_threads,
         )
         self._poller: asyncio.Task[None] | None = None
 
@@ -111,6 +118,11 @@ class ChampionService:
     async def _start(self) -> None:
         for slot in self._slots():
             await slot.refresh()
+        # Everything imported and loaded so far lives as long as the process. Freezing it keeps the collector
+        # from re-scanning millions of long-lived objects (sklearn, torch, pandas) in every full collection,
+        # which stalled the event loop for hundreds of milliseconds under load.
+        gc.collect()
+        gc.freeze()
         self._poller = asyncio.get_running_loop().create_task(self._poll())
 
     async def _poll(self) -> None:

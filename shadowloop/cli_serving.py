@@ -116,8 +116,15 @@ def start(
     folder = _folder()
     (folder / "args.yaml").write_text(yaml.safe_dump(args))
     command = [
-        str(Path(sys.executable).parent / "bentoml"), "serve", "serving.service:ChampionService",
-        "--host", settings.serving_host, "--port", str(port), "--arg-file", str(folder / "args.yaml"),
+        str(Path(sys.executable).parent / "bentoml"),
+        "serve",
+        "serving.service:ChampionService",
+        "--host",
+        settings.serving_host,
+        "--port",
+        str(port),
+        "--arg-file",
+        str(folder / "args.yaml"),
     ]
     with (folder / "serving.log").open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -166,7 +173,7 @@ def status(port: Annotated[int | None, typer.Option(help="Port (default: setting
 
 @serve_app.command()
 def predict(
-    records: Annotated[str | None, typer.Option(help='JSON list of records, e.g. \'[{"amount": 12.5, ...}]\'.')] = None,
+    records: Annotated[str | None, typer.Option(help="JSON list of records, e.g. '[{\"amount\": 12.5, ...}]'.")] = None,
     file: Annotated[Path | None, typer.Option(help="JSON file with a list of records.")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: settings.serving_port).")] = None,
 ) -> None:

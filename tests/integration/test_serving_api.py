@@ -101,8 +101,9 @@ def test_auth_matrix(server: Server, method: str, path: str, token: str | None, 
     elif token is not None:
         headers = server.headers(admin=token == "admin")
     body = {"records": [GOOD]} if path == "/predict" else {}
-    response = httpx.request(method, f"{server.url}{path}", json=body if method == "POST" else None,
-                             headers=headers, timeout=30)
+    response = httpx.request(
+        method, f"{server.url}{path}", json=body if method == "POST" else None, headers=headers, timeout=30
+    )
     assert response.status_code == expected, response.text
 
 
@@ -118,14 +119,22 @@ def test_chunked_body_over_the_cap_is_413(server: Server) -> None:
         for start in range(0, len(payload), 16_384):
             yield payload[start : start + 16_384]
 
-    response = httpx.post(f"{server.url}/predict", content=chunks(), timeout=30,
-                          headers={**server.headers(), "content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/predict",
+        content=chunks(),
+        timeout=30,
+        headers={**server.headers(), "content-type": "application/json"},
+    )
     assert response.status_code == 413
 
 
 def test_pickle_content_type_is_refused(server: Server) -> None:
-    response = httpx.post(f"{server.url}/predict", content=b"\x80\x05K\x01.", timeout=10,
-                          headers={**server.headers(), "content-type": "application/vnd.bentoml+pickle"})
+    response = httpx.post(
+        f"{server.url}/predict",
+        content=b"\x80\x05K\x01.",
+        timeout=10,
+        headers={**server.headers(), "content-type": "application/vnd.bentoml+pickle"},
+    )
     assert response.status_code == 415
 
 
@@ -156,8 +165,12 @@ def test_bad_records_name_the_field(server: Server, body: object, field: str) ->
     "raw", [b"{", b"not json", b'{"records": [{"amount": NaN}]}', b'{"records":[{"amount":Infinity}]}', b""]
 )
 def test_malformed_json_is_4xx(server: Server, raw: bytes) -> None:
-    response = httpx.post(f"{server.url}/predict", content=raw, timeout=10,
-                          headers={**server.headers(), "content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/predict",
+        content=raw,
+        timeout=10,
+        headers={**server.headers(), "content-type": "application/json"},
+    )
     assert 400 <= response.status_code < 500, response.text
 
 
@@ -214,6 +227,10 @@ RECORDS = st.dictionaries(FIELDS, JSON_VALUES, max_size=9) | st.builds(
 @given(body=st.one_of(JSON_VALUES, st.builds(lambda rs: {"records": rs}, st.lists(RECORDS, max_size=3))))
 def test_fuzzed_bodies_never_5xx(server: Server, body: object) -> None:
     text = json.dumps(body, allow_nan=True)
-    response = httpx.post(f"{server.url}/predict", content=text, timeout=30,
-                          headers={**server.headers(), "content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/predict",
+        content=text,
+        timeout=30,
+        headers={**server.headers(), "content-type": "application/json"},
+    )
     assert response.status_code < 500, (text, response.status_code, response.text)

@@ -44,8 +44,7 @@ def _serve(folder: Path, bundle: Bundle, fallback: str) -> AbstractContextManage
 def test_timeout_answers_from_previous_version_degraded(bundle: tuple[Path, Bundle]) -> None:
     folder, trained = bundle
     with _serve(folder, trained, "previous") as server:
-        response = httpx.post(f"{server.url}/predict", json={"records": [RECORD]},
-                              headers=server.headers(), timeout=30)
+        response = httpx.post(f"{server.url}/predict", json={"records": [RECORD]}, headers=server.headers(), timeout=30)
         body = response.json()
         assert response.status_code == 200, body
         assert body["degraded"] is True and body["model_version"] == "1"
@@ -57,8 +56,7 @@ def test_timeout_answers_from_previous_version_degraded(bundle: tuple[Path, Bund
 def test_no_fallback_is_503_with_retry_after(bundle: tuple[Path, Bundle]) -> None:
     folder, trained = bundle
     with _serve(folder, trained, "none") as server:
-        response = httpx.post(f"{server.url}/predict", json={"records": [RECORD]},
-                              headers=server.headers(), timeout=30)
+        response = httpx.post(f"{server.url}/predict", json={"records": [RECORD]}, headers=server.headers(), timeout=30)
         assert response.status_code == 503
         assert int(response.headers["retry-after"]) > 0
         assert "timeout" in response.text

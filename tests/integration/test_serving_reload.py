@@ -87,9 +87,7 @@ def test_alias_move_under_load_fails_no_request(setup: tuple[Server, Path, Bundl
     assert _version(server) == "2"
 
 
-def test_corrupt_version_is_refused_and_old_keeps_serving(
-    setup: tuple[Server, Path, Bundle], tmp_path: Path
-) -> None:
+def test_corrupt_version_is_refused_and_old_keeps_serving(setup: tuple[Server, Path, Bundle], tmp_path: Path) -> None:
     server, pointer, bundle = setup
     before = _version(server)
     corrupt = copy_bundle(bundle, tmp_path / "v3", corrupt=True)
