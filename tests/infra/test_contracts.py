@@ -99,9 +99,9 @@ def _environment_names() -> set[str]:
             names |= set(doc["data"])
         if doc.get("kind") == "ExternalSecret":
             names |= {d["secretKey"] for d in doc["spec"].get("data", [])}
-        for container in doc.get("spec", {}).get("containers", []) + [
-            c for c in doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
-        ]:
+        spec = doc.get("spec", {})
+        containers = spec.get("containers", []) + spec.get("template", {}).get("spec", {}).get("containers", [])
+        for container in containers:
             names |= {e["name"] for e in container.get("env", [])}
     values = yaml.safe_load((INFRA / "helm" / "airflow" / "values.yaml").read_text())
     names |= {e["name"] for e in values["env"]}

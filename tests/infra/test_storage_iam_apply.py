@@ -120,6 +120,14 @@ def _role_documents(iam: Any, role_arn: str) -> tuple[dict[str, Any], dict[str, 
     return trust, policy
 
 
+def _resources(policy: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        resource = statement["Resource"]
+        found.update([resource] if isinstance(resource, str) else resource)
+    return found
+
+
 def _actions(policy: dict[str, Any]) -> set[str]:
     actions: set[str] = set()
     for statement in policy["Statement"]:
@@ -150,30 +158,25 @@ def test_roles_get_least_privilege(applied: dict[str, Any]) -> None:
     assert not any(a.startswith("s3:") for a in _actions(endpoint))  # models come through the MLflow server
 
     _, trainer = _role_documents(iam, roles["trainer"])
-    trainer_resources = {r for st in trainer["Statement"] for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])}
+    trainer_resources = _resources(trainer)
     assert f"{lake}/lake/*" in trainer_resources  # the run folder: split in, model bundle out
     assert not any(r.startswith(artifacts) for r in trainer_resources)  # models reach MLflow through its server
 
     _, mlflow = _role_documents(iam, roles["mlflow"])
-    resources = {
-        r
-        for st in mlflow["Statement"]
-        for r in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
-    }
+    resources = _resources(mlflow)
     assert f"{artifacts}/*" in resources
     assert not any(r.startswith(lake) for r in resources)
 
     for name in roles:
         _, policy = _role_documents(iam, roles[name])
-        for statement in policy["Statement"]:
-            resources = statement["Resource"]
-            resources = [resources] if isinstance(resources, str) else resources
-            assert "*" not in resources, f"{name}: {statement}"
+        assert "*" not in _resources(policy), f"{name}: {policy}"
 
 
 def test_second_plan_shows_no_drift(terraform: str, applied: dict[str, Any]) -> None:
     workdir = applied["_workdir"]
-    result = _tf(terraform, workdir, "plan", "-detailed-exitcode", "-input=false", f"-var=endpoint={applied['_endpoint']}")
+    result = _tf(
+        terraform, workdir, "plan", "-detailed-exitcode", "-input=false", f"-var=endpoint={applied['_endpoint']}"
+    )
     assert result.returncode == 0, f"re-plan wants changes:\n{result.stdout}"
 
 
