@@ -48,13 +48,10 @@ def airflow_env(settings: Settings, base: dict[str, str] | None = None) -> dict[
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             # Task processes import our packages from the checkout and read relative data paths from it.
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")])),
-            "SHADOWLOOP_HOME": str(settings.home.resolve()),
-            "SHADOWLOOP_DATA_ROOT": str(settings.data_root.resolve()),
-            "SHADOWLOOP_SPECS_DIR": str(settings.specs_dir.resolve()),
-            "SHADOWLOOP_LAKE_URI": settings.lake_uri,
-            "SHADOWLOOP_MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
             "MLFLOW_DISABLE_TELEMETRY": "true",
             "NO_PROXY": "127.0.0.1,localhost",
         }
     )
+    # Task processes rebuild the same settings from these (paths made absolute: tasks run elsewhere).
+    env.update(settings.to_env())
     return env

@@ -84,6 +84,19 @@ class Settings(BaseSettings):
                     )
         return self
 
+    def to_env(self) -> dict[str, str]:
+        """These settings as `SHADOWLOOP_*` variables, for the child processes of the stack (Airflow tasks)."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, Path):
+                value = value.resolve()
+            env[f"SHADOWLOOP_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        return env
+
 
 @functools.cache
 def get_settings() -> Settings:

@@ -54,6 +54,15 @@ def dags_test(env: dict[str, str], dag_id: str, conf: dict[str, Any], log: Path)
     return result.returncode
 
 
+def task_test(env: dict[str, str], dag_id: str, task_id: str, run_id: str) -> str:
+    """Run one task of an existing DAG run again (`airflow tasks test`), as a retry or a cleared task would."""
+    result = subprocess.run(
+        [AIRFLOW, "tasks", "test", dag_id, task_id, run_id], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
 def run_id_from_log(log: Path) -> str:
     """The run id `airflow dags test` created, read from its "DagRun Finished" line."""
     match = re.search(r"DagRun Finished: .*?run_id=([^,]+),", log.read_text())

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.demo_data import generate_fraud
 from shadowloop.settings import Settings
-from tests.e2e.airflow_cli import dags_test, env_for, migrate, run_id_from_log, task_states, write_spec
+from tests.e2e.airflow_cli import dags_test, env_for, migrate, run_id_from_log, task_states, task_test, write_spec
 
 pytestmark = pytest.mark.e2e
 FAST = {"model_params": {"max_iter": 40, "learning_rate": 0.1}}
@@ -53,6 +53,12 @@ def test_fraud_dag_registers_a_champion_traced_to_its_airflow_run_and_data(stack
     assert client.get_model_version_by_alias(name, "champion").version == version.version
     assert "registered" in log.read_text() and "champion" in log.read_text()
     assert set(task_states(env, f"train_{name}", run_id).values()) == {"success"}
+
+    # A retried or cleared register task must find the same run and version, not make new ones.
+    rerun = task_test(env, f"train_{name}", "register", run_id)
+    assert f"registered {name} version {version.version}" in rerun
+    assert len(client.search_model_versions(f"name='{name}'")) == 1
+    assert len(client.search_runs([client.get_run(version.run_id).info.experiment_id])) == 1
 
 
 def test_corrupted_batch_fails_at_validate_is_quarantined_and_nothing_is_registered(stack) -> None:
