@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shadowloop.runner import RunSummary
+    from shadowloop.runner import Trained
 
 AIRFLOW_KEYS = ("dag_id", "run_id", "try_number")
 _REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def airflow_tags(airflow: dict[str, Any] | None) -> dict[str, str]:
     return {f"airflow.{key}": str(airflow[key]) for key in AIRFLOW_KEYS if airflow.get(key) is not None}
 
 
-def lineage_tags(summary: RunSummary, airflow: dict[str, Any] | None = None) -> dict[str, str]:
+def lineage_tags(summary: Trained, airflow: dict[str, Any] | None = None) -> dict[str, str]:
     """Tags that lead from a model version back to the exact snapshot and the run that made it."""
     snapshot, validation = summary.snapshot, summary.validation
     tags = {

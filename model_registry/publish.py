@@ -31,7 +31,10 @@ class Publication:
 
 
 def publish_run(
-    summary: RunSummary, settings: Settings | None = None, airflow: dict[str, Any] | None = None
+    summary: RunSummary,
+    settings: Settings | None = None,
+    airflow: dict[str, Any] | None = None,
+    tracked: TrackedRun | None = None,
 ) -> Publication:
     """Track the run, gate it, register it and move aliases; repeating it for the same run changes nothing.
 
@@ -39,8 +42,9 @@ def publish_run(
         summary: A finished pipeline run (`shadowloop.runner.run_project`).
         settings: Where the tracking server is; the process settings by default.
         airflow: dag_id, run_id and try_number when called from an Airflow task; they key the run and tag it.
+        tracked: The run, when the caller already tracked it (`begin_tracking` + `finish_tracking`).
     """
-    tracked: TrackedRun = track_run(summary, settings, airflow)
+    tracked = tracked or track_run(summary, settings, airflow)
     client = tracking_client(settings)
     name = model_name(summary.spec.name)
     done = [v for v in versions_of_run(client, name, tracked.run_id) if "gate.decision" in v.tags]
@@ -57,7 +61,7 @@ def publish_run(
             created=False,
         )
     verdict, champion = judge(client, name, summary, settings)
-    tags = lineage_tags(summary, airflow) | verdict_tags(verdict, champion)
+    tags = lineage_tags(summary.trained, airflow) | verdict_tags(verdict, champion)
     version = register_version(client, name, tracked, tags)
     apply_verdict(client, name, version.version, tracked.run_id, verdict, champion)
     return Publication(name, version.version, tracked.run_id, verdict.decision, verdict.reasons, champion, True)

@@ -102,6 +102,20 @@ def resolve_alias(project: str, alias: str, settings: Settings | None = None) ->
     return _resolved(client, found, alias, settings)
 
 
+def alias_versions(project: str, settings: Settings | None = None) -> dict[str, str]:
+    """Alias -> version of a project's registered model, without downloading anything (a cheap reload poll).
+
+    Raises LookupError when the project has no registered model yet.
+    """
+    from mlflow.exceptions import MlflowException
+
+    client = tracking_client(settings or get_settings())
+    try:
+        return dict(client.get_registered_model(model_name(project)).aliases)
+    except MlflowException as error:
+        raise LookupError(f"no registered model for project {project!r}: {error.message}") from None
+
+
 def _resolved(client: MlflowClient, found: ModelVersion, alias: str | None, settings: Settings) -> ResolvedModel:
     manifest_sha256 = found.tags.get("model.manifest_sha256")
     if not manifest_sha256:

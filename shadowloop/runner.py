@@ -20,6 +20,19 @@ if TYPE_CHECKING:
 StepListener = Callable[[str, str], None]  # (step, "start" | "done")
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What exists once training is done, before evaluation: enough to start tracking the run."""
+
+    spec: ProjectSpec
+    snapshot: Snapshot
+    validation: ValidationReport
+    split_sizes: dict[str, int]
+    train: TrainResult
+    model_dir: Path
+    model_sha256: str
+
+
 @dataclass
 class RunSummary:
     spec: ProjectSpec
@@ -31,6 +44,13 @@ class RunSummary:
     model_dir: Path
     model_sha256: str
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def trained(self) -> Trained:
+        """The part of the summary known before evaluation (`model_registry.tracking.begin_tracking` takes it)."""
+        return Trained(
+            self.spec, self.snapshot, self.validation, self.split_sizes, self.train, self.model_dir, self.model_sha256
+        )
 
     @property
     def primary_gain(self) -> float:

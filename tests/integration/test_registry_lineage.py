@@ -10,7 +10,7 @@ from model_registry.audit import history
 from model_registry.connection import tracking_client
 from model_registry.publish import publish_run
 from model_registry.registration import versions_of_run
-from model_registry.resolve import load_resolved, resolve_alias
+from model_registry.resolve import alias_versions, load_resolved, resolve_alias
 from pipelines.ingest import load_snapshot
 from shadowloop.runner import RunSummary
 from shadowloop.settings import Settings
@@ -62,6 +62,7 @@ def test_first_run_is_tracked_and_becomes_champion_with_lineage(
     # Pickle-free: the pyfunc wrapper is logged as code, the model as our skops bundle.
     assert info.flavors["python_function"].get("model_code_path", "").endswith("pyfunc_model.py")
 
+    assert alias_versions(summary.spec.name, mlflow_settings) == {"champion": published.version}
     resolved = resolve_alias(summary.spec.name, "champion", mlflow_settings)
     model = load_resolved(resolved)
     assert resolved.version == published.version and resolved.run_id == published.run_id
