@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,9 +65,11 @@ def run_project(
     device: str = "auto",
     on_step: StepListener | None = None,
     run_id: str | None = None,
+    after_train: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """ingest -> validate -> features/split -> train -> evaluate, the same steps an Airflow DAG runs one per task.
 
+    `after_train(run_uri)` is called once the model is trained, before evaluation (tracking overlaps with it).
     Raises DataValidationError (after quarantining the batch) before anything is trained on bad data.
     """
     from shadowloop import steps
@@ -87,7 +90,31 @@ def run_project(
         call()
         if on_step:
             on_step(name, "done")
+        if name == "train" and after_train:
+            after_train(run_uri)
     return steps.load_summary(run_uri, settings)
+
+
+def load_trained(run_uri: str, settings: Settings) -> Trained:
+    """The trained, not yet evaluated, model of a run folder, with a local copy of its bundle."""
+    import json
+
+    from pipelines.model_bundle import load_model
+    from pipelines.train import TrainResult
+    from pipelines.types import TrainHistory
+    from shadowloop import steps, storage
+
+    info = json.loads(storage.read_bytes(storage.join(run_uri, "train.json")))
+    local = settings.home.resolve() / "tracking" / Path(*run_uri.rstrip("/").split("/")[-2:]) / "model"
+    if not (local / "manifest.json").exists():
+        storage.download_dir(storage.join(run_uri, "model"), local)
+    model = load_model(local, expected_manifest_sha256=info["model_sha256"])
+    train = TrainResult(model, TrainHistory(**info["history"]), info["device"], info["seconds"], info["train_rows"])
+    sizes = {name: len(frame) for name, frame in vars(steps.read_split(run_uri)).items()}
+    return Trained(
+        steps.read_spec(run_uri), steps.read_snapshot(run_uri), steps.read_validation(run_uri), sizes, train, local,
+        info["model_sha256"],
+    )  # fmt: skip
 
 
 def run_and_register(
@@ -114,15 +141,39 @@ def run_and_register(
         register = is_reachable(settings.mlflow_tracking_uri)
     elif register:
         require_server(settings)  # fail before training, not after
-    summary = run_project(spec, settings, device=device, on_step=on_step)
     if not register:
-        return summary, None
-    from model_registry.publish import publish_run
+        return run_project(spec, settings, device=device, on_step=on_step), None
+    from concurrent.futures import Future, ThreadPoolExecutor
 
+    from model_registry.publish import publish_run
+    from model_registry.tracking import TrackedRun, abandon_tracking, begin_tracking, finish_tracking
+
+    # The model is logged on a second thread while the main one evaluates: tracking waits on the server most
+    # of the time, so it costs the run little wall time.
+    begun: list[Future[TrackedRun]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracking") as pool:
+
+        def begin(run_uri: str) -> TrackedRun:
+            trained = load_trained(run_uri, settings)
+            try:
+                return begin_tracking(trained, settings, airflow)
+            finally:
+                shutil.rmtree(trained.model_dir, ignore_errors=True)  # a staging copy; the run folder keeps its own
+
+        def start_tracking(run_uri: str) -> None:
+            begun.append(pool.submit(begin, run_uri))
+
+        try:
+            summary = run_project(spec, settings, device=device, on_step=on_step, after_train=start_tracking)
+        except BaseException:
+            if begun and begun[0].exception() is None:
+                abandon_tracking(begun[0].result(), settings)
+            raise
     if on_step:
         on_step("register", "start")
     started = time.perf_counter()
-    publication = publish_run(summary, settings, airflow=airflow)
+    tracked = finish_tracking(begun[0].result(), summary, settings)
+    publication = publish_run(summary, settings, airflow=airflow, tracked=tracked)
     summary.seconds["register"] = time.perf_counter() - started
     if on_step:
         on_step("register", "done")
