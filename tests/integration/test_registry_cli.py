@@ -80,3 +80,28 @@ def test_run_with_register_fails_fast_when_the_server_is_down(
     result = runner.invoke(cli.app, ["run", str(ROOT / "specs" / "fraud.yaml"), "--register"])
     assert result.exit_code == 4 and "not reachable" in result.output
     assert time.monotonic() - started < 10
+
+
+def test_production_profile_is_postgres_s3_and_basic_auth_by_settings_only(tmp_path: Path) -> None:
+    from model_registry.server import server_command, server_env
+
+    secret = "s" * 24
+    settings = Settings(
+        profile="production",
+        home=tmp_path,
+        api_token=secret,
+        admin_token=secret,
+        airflow_admin_password=secret,
+        mlflow_backend_store_uri="postgresql://mlflow@127.0.0.1:5432/mlflow",
+        mlflow_artifacts_destination="s3://lake/mlflow",
+        s3_endpoint_url="http://127.0.0.1:9000",
+    )
+    command = server_command(settings)
+    assert command[command.index("--backend-store-uri") + 1] == "postgresql://mlflow@127.0.0.1:5432/mlflow"
+    assert command[command.index("--artifacts-destination") + 1] == "s3://lake/mlflow"
+    assert command[command.index("--app-name") + 1] == "basic-auth"
+    assert command[command.index("--host") + 1] == "127.0.0.1" and "--workers" in command
+    env = server_env(settings)
+    assert env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false" and env["MLFLOW_DISABLE_TELEMETRY"] == "true"
+    assert env["MLFLOW_S3_ENDPOINT_URL"] == "http://127.0.0.1:9000"
+    assert "--app-name" not in server_command(Settings(home=tmp_path))
