@@ -11,6 +11,7 @@ from pathlib import Path
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from shadowloop.drift_asset import training_schedule
 from shadowloop.settings import get_settings
 from shadowloop.spec import MODEL_FAMILIES, ProjectSpec, spec_files
 
@@ -60,7 +61,7 @@ def _params(spec: ProjectSpec) -> dict[str, Param]:
 def build_training_dag(spec_path: Path, spec: ProjectSpec) -> object:
     @dag(
         dag_id=f"train_{spec.name}",
-        schedule=spec.schedule,
+        schedule=training_schedule(spec),  # the spec's cron OR a drift event of drift_<project>
         start_date=datetime(2026, 1, 1),
         catchup=False,
         max_active_runs=1,

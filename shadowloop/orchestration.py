@@ -32,11 +32,13 @@ def register_run(
     from model_registry.aliases import AliasError, promote
     from model_registry.connection import tracking_client
     from model_registry.publish import publish_run
+    from shadowloop.monitoring import attach_reference_profile
     from shadowloop.steps import load_summary
 
     if force_promote and not reason.strip():
         raise ValueError("force_promote needs a force_promote_reason: it is written to the audit trail")
     publication = publish_run(load_summary(run_uri), airflow=airflow)
+    attach_reference_profile(run_uri, publication.version)  # the drift monitor's baseline for this version
     result = asdict(publication)
     if force_promote and publication.decision != "champion":
         actor = f"airflow:{airflow.get('dag_id')}/{airflow.get('run_id')}:{airflow.get('triggered_by') or 'ui'}"

@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     prediction_log_url: str = ""
 
+    # Monitoring: drift checks, pipeline metrics, tracing
+    drift_schedule: str = Field("@hourly", description="Cron or preset of the drift_<project> DAGs.")
+    drift_window_hours: float = Field(24.0, gt=0, description="How far back a drift check reads the prediction log.")
+    drift_max_window_rows: int = Field(50_000, ge=1, description="Newest rows a drift check reads at most.")
+    metrics_dir: Path | None = Field(None, description="Pipeline metrics textfiles; <home>/metrics if unset.")
+    metrics_port: int = Field(9108, description="Port of `shadowloop drift metrics`, which serves those textfiles.")
+    tracing_enabled: bool = Field(False, description="Export OpenTelemetry traces of endpoint requests.")
+    tracing_otlp_endpoint: str = Field("http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP traces endpoint.")
+    tracing_sample_rate: float = Field(1.0, ge=0, le=1, description="Share of requests traced.")
+
     @model_validator(mode="after")
     def _fill_local_defaults(self) -> Settings:
         home = self.home.resolve()
