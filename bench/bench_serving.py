@@ -21,7 +21,7 @@ from tests.fixtures.bentoml_server import API_TOKEN, bentoml_serve, server_env, 
 from tests.fixtures.ports import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
-RATES = [50, 100, 200, 300, 400, 500, 650, 800, 1000, 1300]
+RATES = [10, 25, 50, 75, 100, 200, 300, 400, 500, 650, 800, 1000, 1300]
 STEP_S = 4.0
 P99_LIMIT_MS = 100.0
 
@@ -46,7 +46,7 @@ def _ok(result: dict[str, Any]) -> bool:
 
 def _ladder(url: str) -> tuple[float, dict[str, Any] | None]:
     """Highest fixed arrival rate whose p99 stays within the limit with no error."""
-    _loadgen(url, rate=50, seconds=1.5)  # warm-up
+    _loadgen(url, rate=20, seconds=1.5)  # warm-up
     best, best_result = 0.0, None
     for rate in RATES:
         result = _loadgen(url, rate=rate, seconds=STEP_S)
@@ -166,7 +166,7 @@ def run() -> str:
     def p99(result: dict[str, Any] | None) -> str:
         return f"{result['latency_ms']['all']['p99']:.1f}" if result else "-"
 
-    ratio = on_rate / off_rate if off_rate else float("inf")
+    gain = f"{on_rate / off_rate:.1f}x" if off_rate else "n/a (batching off never held the limit)"
     hits = cache["latency_ms"].get("cache", {"p50": float("nan"), "n": 0})
     misses = cache["latency_ms"].get("model", {"p50": float("nan"), "n": 0})
     from bench.loadgen import make_trace
@@ -191,7 +191,7 @@ def run() -> str:
         f"| on (max batch {64}, max latency 20 ms from the spec) | {on_rate:.0f} req/s | {p99(on_result)} |",
         f"| off | {off_rate:.0f} req/s | {p99(off_result)} |",
         "",
-        f"Batching gain: **{ratio:.1f}x** (goal ≥ 3x). Records per model call during the batching-on ladder "
+        f"Batching gain: **{gain}** (goal ≥ 3x). Records per model call during the batching-on ladder "
         f"(histogram buckets): {histogram}.",
         "",
         "| framework tax (closed loop, 32 clients, 5 s) | throughput |",
@@ -203,7 +203,7 @@ def run() -> str:
         "",
         f"Where a single-record request's time goes at 20 req/s (end-to-end p50 {e2e:.1f} ms): parse + validate "
         f"{parts['parse_ms']:.2f} ms, model {parts['model_1_ms']:.2f} ms (a batch of 64: {parts['model_64_ms']:.2f} "
-        f"ms), the rest ({framework:.1f} ms) is HTTP, middleware, batching window cache, log "
+        f"ms), the rest ({framework:.1f} ms) is HTTP, middleware, cache, log "
         "and response encoding.",
         "",
         "| cache (trace with 70% repeats, 100 req/s, 8 s) | value |",
