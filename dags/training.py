@@ -48,13 +48,21 @@ def _params(spec: ProjectSpec) -> dict[str, Param]:
             spec.model.params, type="object", title="Hyper-parameters", description="JSON; replaces the spec's."
         ),
         "source_uri": Param(
-            "", type="string", title="Data source override", description="Path or s3:// URI; empty: the spec's."
+            None,
+            type=["null", "string"],
+            title="Data source override",
+            description="Path or s3:// URI; empty: the spec's.",
         ),
         "device": Param("auto", type="string", enum=["auto", "cpu", "cuda"], title="Training device"),
         "force_promote": Param(
             False, type="boolean", title="Force promotion", description="Make this model champion whatever the gate."
         ),
-        "force_promote_reason": Param("", type="string", title="Why force (required when forcing; audited)"),
+        "force_promote_reason": Param(
+            None,
+            type=["null", "string"],
+            title="Why force",
+            description="Required when forcing; written to the audit trail.",
+        ),
     }
 
 
@@ -135,7 +143,7 @@ def build_training_dag(spec_path: Path, spec: ProjectSpec) -> object:
                 "try_number": context["ti"].try_number,
                 "triggered_by": getattr(dag_run, "triggering_user_name", None),
             }
-            result = register_run(run_uri, airflow, params["force_promote"], params["force_promote_reason"])
+            result = register_run(run_uri, airflow, params["force_promote"], params["force_promote_reason"] or "")
             print(f"registered {result['name']} version {result['version']}: {result['decision']}")
             for reason in result["reasons"]:
                 print(f"  - {reason}")
