@@ -20,8 +20,9 @@ pytest_plugins: list[str] = ["tests.fixtures.mlflow_server", "tests.fixtures.s3_
 @pytest.fixture(autouse=True)
 def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the settings at a fresh folder; the cached settings object is rebuilt for each test."""
-    from shadowloop.settings import get_settings
+    from shadowloop.settings import Settings, get_settings
 
+    monkeypatch.setitem(Settings.model_config, "env_file", None)  # a developer's .env must not leak into tests
     home = tmp_path / "state"
     monkeypatch.setenv("SHADOWLOOP_HOME", str(home))
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
