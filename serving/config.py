@@ -26,6 +26,9 @@ class ServingArgs(BaseModel):
     batching: bool = Field(True, description="Adaptive batching on (benchmarks turn it off to compare).")
     model_threads: int = Field(1, ge=1, description="OpenMP/BLAS threads of the model (1 leaves CPU to the server).")
     access_log: bool = Field(False, description="BentoML's per-request access log (costly at high rates).")
+    shadow_fault_file: Path | None = Field(
+        None, description="Testing only: a file saying raise, hang or slow makes the shadow challenger misbehave."
+    )
     noop_model: bool = Field(False, description="Answer with a constant model (framework-tax benchmark only).")
 
 

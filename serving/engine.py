@@ -1,4 +1,5 @@
-"""The answer path of one request, free of BentoML: cache -> batched champion -> fallback -> log.
+"""The answer path of one request, free of BentoML: arm -> cache -> (fast tier) -> batched champion -> fallback
+-> log -> shadow mirror.
 
 The service class only wires HTTP to `PredictionEngine.answer`; tests and benchmarks can drive it directly.
 """
@@ -16,10 +17,14 @@ from serving.answers import predict_records
 from serving.batching import MicroBatcher
 from serving.cache import PredictionCache
 from serving.cache_keys import cache_key
+from serving.cascade import HeavyBudget, is_confident
 from serving.fallback import FallbackDecision, decide
 from serving.metrics import ServingMetrics
 from serving.model_slot import ModelSlot
 from serving.prediction_log import PredictionLog
+from serving.routing import choose_arm
+from serving.shadow import ShadowMirror
+from shadowloop.spec import Cascade, Rollout
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +40,8 @@ class Answer:
     predictions: list[dict[str, Any]] = field(default_factory=list)
     unavailable: bool = False
     reason: str = ""
+    arm: str = "champion"
+    heavy_budget_exhausted: bool = False
 
 
 class ModelUnavailable(RuntimeError):
@@ -57,6 +64,11 @@ class PredictionEngine:
         timeout_ms: Longest a request waits for the model before falling back.
         batching: Adaptive batching on or off.
         model_threads: OpenMP/BLAS threads the model may use.
+        challenger: The challenger slot (None: no rollout).
+        rollout: The spec's rollout (shadow, canary or ab).
+        shadow: The mirror that sends the challenger copies of requests (shadow mode).
+        fast: The fast-tier slot of a cascade (None: no cascade).
+        cascade: The spec's cascade options.
     """
 
     def __init__(
@@ -73,6 +85,11 @@ class PredictionEngine:
         timeout_ms: int,
         batching: bool = True,
         model_threads: int = 1,
+        challenger: ModelSlot | None = None,
+        rollout: Rollout | None = None,
+        shadow: ShadowMirror | None = None,
+        fast: ModelSlot | None = None,
+        cascade: Cascade | None = None,
     ):
         self.project = project
         self.features = features
@@ -95,6 +112,20 @@ class PredictionEngine:
         )
         self._background: set[asyncio.Task[None]] = set()
         self.model_calls = 0
+        self.challenger = challenger
+        self.rollout = rollout or Rollout()
+        self.shadow = shadow
+        self.fast = fast
+        self.cascade = cascade or Cascade()
+        self.budget = HeavyBudget(self.cascade.heavy_budget_per_hour)
+        # Canary/A-B answers and fast-tier answers run in their own model threads: a slow arm never queues
+        # behind the champion's batches.
+        self.challenger_batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(
+            _slot_runner(challenger), max_batch_size, max_latency_ms, enabled=batching, model_threads=model_threads
+        )
+        self.fast_batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(
+            _slot_runner(fast), max_batch_size, max_latency_ms, enabled=batching, model_threads=model_threads
+        )
 
     def _run_champion(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, str]]:
         # Read the slot once per batch: a swap during the call cannot mix two models in one batch.
@@ -104,10 +135,76 @@ class PredictionEngine:
         self.model_calls += 1
         return predict_records(loaded.model, records), (loaded.ref.name, loaded.ref.version)
 
-    async def answer(self, records: list[dict[str, Any]]) -> Answer:
-        """Answer every record, from cache, champion or fallback; never raises for a model failure."""
+    async def answer(self, records: list[dict[str, Any]], entity: str | None = None, key: str = "anonymous") -> Answer:
+        """Answer every record from the arm the rollout picks; never raises for a model failure.
+
+        Args:
+            records: Validated records.
+            entity: The sticky routing key of canary and ab modes (None: split by request id).
+            key: The caller's API key id (the cascade's heavy-tier budget is per key).
+        """
         started = time.perf_counter()
         request_id = uuid.uuid4().hex
+        challenger = self.challenger.current if self.challenger else None
+        if challenger is not None and choose_arm(self.rollout.mode, self.rollout.fraction, entity, request_id) == (
+            "challenger"
+        ):
+            answered = await self._answer_challenger(request_id, records, started)
+            if answered is not None:
+                return answered
+        answered = await self._answer_champion(request_id, records, started, key)
+        self.metrics.arm.labels(self.project, "champion").inc()
+        if self.shadow is not None and not answered.unavailable and not answered.degraded:
+            plain = [{k: v for k, v in p.items() if k not in ("source", "tier")} for p in answered.predictions]
+            self.shadow.offer(
+                request_id, records, answered.model_version, plain, (time.perf_counter() - started) * 1000
+            )
+        return answered
+
+    async def _answer_challenger(self, request_id: str, records: list[dict[str, Any]], started: float) -> Answer | None:
+        # A challenger that fails or is slow hands the request back to the champion path (counted).
+        try:
+            fresh, (name, version) = await asyncio.wait_for(self.challenger_batcher.submit(records), self.timeout_s)
+        except Exception as error:
+            logger.warning("challenger arm failed, the champion answers: %s", error)
+            self.metrics.arm.labels(self.project, "challenger_failed").inc()
+            return None
+        self.metrics.arm.labels(self.project, "challenger").inc()
+        seconds = time.perf_counter() - started
+        self.metrics.latency.labels(self.project, version).observe(seconds)
+        predictions = [{**a, "source": "model"} for a in fresh]
+        if self.log is not None:
+            self.log.append(
+                self.project, request_id, name, version, records, predictions, [False] * len(records),
+                seconds * 1000, False,
+            )  # fmt: skip
+        return Answer(request_id, name, version, False, predictions, arm="challenger")
+
+    async def _fast_tier(
+        self, records: list[dict[str, Any]], missing: list[int], key: str
+    ) -> tuple[dict[int, dict[str, Any]], list[int], bool, tuple[str, str] | None]:
+        """Fast-tier answers that stand, the records left for the heavy tier, whether the budget ran out."""
+        if self.fast is None or self.fast.current is None or not self.cascade.enabled or not missing:
+            return {}, missing, False, None
+        try:
+            fast, meta = await asyncio.wait_for(self.fast_batcher.submit([records[i] for i in missing]), self.timeout_s)
+        except Exception as error:  # a broken fast tier only costs heavy-tier calls
+            logger.warning("fast tier failed, the heavy tier answers: %s", error)
+            return {}, missing, False, None
+        by_index = dict(zip(missing, fast, strict=True))
+        unsure = [i for i in missing if not is_confident(by_index[i], self.cascade.min_confidence)]
+        self.metrics.observe_tier("fast", "confident", len(missing) - len(unsure))
+        if unsure and not self.budget.try_spend(key, len(unsure)):
+            # The cost circuit breaker: past the key's hourly heavy budget the fast tier answers, marked.
+            self.metrics.budget_exhausted.labels(self.project).inc()
+            self.metrics.observe_tier("fast", "budget", len(unsure))
+            return by_index, [], True, meta
+        self.metrics.observe_tier("heavy", "unsure", len(unsure))
+        return {i: by_index[i] for i in missing if i not in unsure}, unsure, False, meta
+
+    async def _answer_champion(
+        self, request_id: str, records: list[dict[str, Any]], started: float, key: str
+    ) -> Answer:
         current = self.champion.current
         name = current.ref.name if current else self.project
         version = current.ref.version if current else ""
@@ -117,7 +214,13 @@ class PredictionEngine:
         self.metrics.observe_cache(len(records) - len(missing), len(missing))
         answers: list[dict[str, Any] | None] = list(cached)
         sources = ["cache" if hit is not None else "" for hit in cached]
+        tiers: list[str | None] = [None] * len(records)
         failure = ""
+        fast, missing, exhausted, fast_meta = await self._fast_tier(records, missing, key)
+        for i, item in fast.items():
+            answers[i], sources[i], tiers[i] = item, "model", "fast"
+        if fast and not missing and len(fast) == len(records) and fast_meta is not None:
+            name, version = fast_meta
         if missing:
             try:
                 fresh, (name, version) = await asyncio.wait_for(
@@ -133,6 +236,8 @@ class PredictionEngine:
             else:
                 for i, item in zip(missing, fresh, strict=True):
                     answers[i], sources[i] = item, "model"
+                    if fast_meta is not None:
+                        tiers[i] = "heavy"
                 self._spawn(self.cache.set_many({keys[i]: fresh_i for i, fresh_i in zip(missing, fresh, strict=True)}))
         fallback_loaded = self.fallback.current if self.fallback else None
         decision: FallbackDecision = decide(not failure, len(missing), fallback_loaded is not None, failure)
@@ -155,7 +260,11 @@ class PredictionEngine:
             name, version = fallback_loaded.ref.name, fallback_loaded.ref.version
         seconds = time.perf_counter() - started
         self.metrics.latency.labels(self.project, version).observe(seconds)
-        predictions = [{**a, "source": s} for a, s in zip(answers, sources, strict=True) if a is not None]
+        predictions = [
+            {**a, "source": s, **({"tier": t} if t else {})}
+            for a, s, t in zip(answers, sources, tiers, strict=True)
+            if a is not None
+        ]
         if self.log is not None:
             self.log.append(
                 self.project,
@@ -168,7 +277,10 @@ class PredictionEngine:
                 seconds * 1000,
                 decision.degraded,
             )
-        return Answer(request_id, name, version, decision.degraded, predictions, reason=decision.reason)
+        return Answer(
+            request_id, name, version, decision.degraded, predictions, reason=decision.reason,
+            heavy_budget_exhausted=exhausted,
+        )  # fmt: skip
 
     def _spawn(self, coroutine: Any) -> None:
         # Cache writes happen after the answer is sent; keep a reference so the task is not collected.
@@ -178,3 +290,19 @@ class PredictionEngine:
 
     def close(self) -> None:
         self.batcher.close()
+        self.challenger_batcher.close()
+        self.fast_batcher.close()
+        if self.shadow is not None:
+            self.shadow.close()
+
+
+def _slot_runner(slot: ModelSlot | None) -> Any:
+    """A batch function answering with whatever model `slot` holds at call time."""
+
+    def run(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, str]]:
+        loaded = slot.current if slot is not None else None
+        if loaded is None:
+            raise ModelUnavailable("the slot holds no model")
+        return predict_records(loaded.model, records), (loaded.ref.name, loaded.ref.version)
+
+    return run

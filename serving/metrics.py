@@ -42,6 +42,22 @@ class ServingMetrics:
             multiprocess_mode="livemax",
         )
         self.log_dropped = prom.Counter(f"{p}_log_dropped_total", "Prediction-log rows dropped.", ["project"])
+        # Rollout: shadow outcomes (ok, error, timeout, dropped), agreement, arms, cascade tiers, feedback.
+        self.shadow = prom.Counter(f"{p}_shadow_total", "Shadow requests by outcome.", ["project", "outcome"])
+        self.shadow_latency = prom.Histogram(
+            f"{p}_shadow_seconds", "Shadow (challenger) latency.", ["project"], buckets=LATENCY_BUCKETS
+        )
+        self.shadow_agreement = prom.Counter(
+            f"{p}_shadow_records_total", "Mirrored records by agreement with the champion.", ["project", "agree"]
+        )
+        self.arm = prom.Counter(f"{p}_arm_requests_total", "Requests by answering arm.", ["project", "arm"])
+        self.tier = prom.Counter(
+            f"{p}_tier_records_total", "Records by cascade tier and why.", ["project", "tier", "reason"]
+        )
+        self.budget_exhausted = prom.Counter(
+            f"{p}_heavy_budget_exhausted_total", "Requests answered by the fast tier for want of budget.", ["project"]
+        )
+        self.feedback = prom.Counter(f"{p}_feedback_total", "Feedback outcomes stored.", ["project"])
         self._served: dict[str, str] = {}
 
     def observe_batch(self, size: int) -> None:
@@ -69,6 +85,21 @@ class ServingMetrics:
                 self.served.labels(self.project, alias, old).set(0)
             self.served.labels(self.project, alias, version).set(1)
             self._served[alias] = version
+
+    def observe_shadow(self, outcome: str, seconds: float | None = None) -> None:
+        self.shadow.labels(self.project, outcome).inc()
+        if seconds is not None:
+            self.shadow_latency.labels(self.project).observe(seconds)
+
+    def observe_agreement(self, agree: int, disagree: int) -> None:
+        if agree:
+            self.shadow_agreement.labels(self.project, "yes").inc(agree)
+        if disagree:
+            self.shadow_agreement.labels(self.project, "no").inc(disagree)
+
+    def observe_tier(self, tier: str, reason: str, records: int) -> None:
+        if records:
+            self.tier.labels(self.project, tier, reason).inc(records)
 
     def observe_log_drop(self, rows: int) -> None:
         self.log_dropped.labels(self.project).inc(rows)

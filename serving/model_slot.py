@@ -47,6 +47,8 @@ class ModelSlot:
         source: Resolves the alias and loads bundles.
         warm_up: Called with a freshly loaded model before it is swapped in; raising refuses the version.
         on_event: Called with (alias, outcome, version) after each refresh that did something (metrics).
+        unload_when_missing: Drop the model when the alias is removed (the challenger: a rejected one must stop
+            answering), rather than keep serving it (the champion: a registry hiccup must not stop service).
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class ModelSlot:
         source: ModelSource,
         warm_up: Callable[[Any], None] | None = None,
         on_event: Callable[[str, str, str | None], None] | None = None,
+        unload_when_missing: bool = False,
     ):
         self.alias = alias
         self.source = source
@@ -62,6 +65,7 @@ class ModelSlot:
         self.on_event = on_event
         self.current: LoadedModel | None = None
         self.refused: dict[tuple[str, str], str] = {}
+        self.unload_when_missing = unload_when_missing
         self._lock = asyncio.Lock()
 
     @property
@@ -87,6 +91,10 @@ class ModelSlot:
         try:
             ref = await asyncio.to_thread(self.source.resolve, self.alias)
         except AliasNotFound as error:
+            if self.unload_when_missing and self.current is not None:
+                logger.info("alias %r removed: version %s unloaded", self.alias, self.version)
+                self.current = None
+                return RefreshResult("unloaded", None, str(error))
             return RefreshResult("missing", self.version, str(error))
         except ModelIntegrityError as error:
             # The registry's download did not verify: nothing to load, the old model keeps serving.

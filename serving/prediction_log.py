@@ -47,6 +47,7 @@ class PredictionLog:
         flush_s: Longest a row waits before it is written.
         max_queued: Rows kept in memory while the store is slow; beyond that rows are dropped and counted.
         on_drop: Called with the number of rows dropped (metrics).
+        table: The table written (the shadow log reuses this writer for its own table).
     """
 
     def __init__(
@@ -56,9 +57,11 @@ class PredictionLog:
         flush_s: float = 1.0,
         max_queued: int = 100_000,
         on_drop: Callable[[int], None] | None = None,
+        table: sa.Table = predictions,
     ):
         self.engine = sa.create_engine(url, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        self.table = table
+        table.metadata.create_all(self.engine)
         self.batch_rows = batch_rows
         self.flush_s = flush_s
         self.on_drop = on_drop
@@ -66,7 +69,7 @@ class PredictionLog:
         self.dropped = 0
         self._queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=max_queued)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="prediction-log", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=f"{table.name}-log", daemon=True)
         self._thread.start()
 
     def append(
@@ -96,12 +99,16 @@ class PredictionLog:
                 "cache_hit": hit,
                 "degraded": degraded,
             }
-            try:
-                self._queue.put_nowait(row)
-            except queue.Full:
-                self.dropped += 1
-                if self.on_drop:
-                    self.on_drop(1)
+            self.put(row)
+
+    def put(self, row: dict[str, Any]) -> None:
+        """Queue one row of this log's table; a full queue drops it (counted). Never blocks, never raises."""
+        try:
+            self._queue.put_nowait(row)
+        except queue.Full:
+            self.dropped += 1
+            if self.on_drop:
+                self.on_drop(1)
 
     def _drain(self, first: dict[str, Any]) -> list[dict[str, Any]]:
         rows = [first]
@@ -119,7 +126,7 @@ class PredictionLog:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
             with self.engine.begin() as connection:
-                connection.execute(predictions.insert(), rows)
+                connection.execute(self.table.insert(), rows)
             self.written += len(rows)
         except Exception as error:  # a store outage loses these rows, never the service
             logger.error("prediction log: %d rows not written: %s", len(rows), error)

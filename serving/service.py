@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from serving.config import load_args
 from serving.protection import ProtectionMiddleware
 from serving.request_schema import example_record, record_model
-from serving.responses import PredictResponse, ReloadResponse
+from serving.responses import FeedbackResponse, PredictResponse, ReloadResponse
 from shadowloop.settings import get_settings
 from shadowloop.spec import load_spec
 
@@ -69,6 +69,8 @@ class ChampionService:
         from serving.metrics import get_metrics
         from serving.model_slot import ModelSlot
         from serving.prediction_log import PredictionLog
+        from serving.shadow import ShadowMirror
+        from serving.shadow_log import FeedbackStore, ShadowLog
 
         settings = get_settings()
         self.settings = settings
@@ -95,6 +97,33 @@ class ChampionService:
             else None
         )
         self.cache = make_cache(settings.redis_url, SPEC.serving.cache_ttl_s, ARGS.cache_entries)
+        # The challenger is loaded whenever the alias exists and dropped when it is removed (rejected/promoted).
+        self.challenger = ModelSlot(
+            "challenger", source, warm_up, self.metrics.observe_reload, unload_when_missing=True
+        )
+        cascade = SPEC.cascade
+        self.fast = (
+            ModelSlot(cascade.fast_alias, source, warm_up, self.metrics.observe_reload, unload_when_missing=True)
+            if cascade.enabled
+            else None
+        )
+        rollout = SPEC.rollout
+        self.shadow = (
+            ShadowMirror(
+                project=SPEC.name,
+                slot=self.challenger,
+                sample_rate=SPEC.serving.shadow_sample_rate,
+                timeout_ms=rollout.shadow_timeout_ms,
+                max_in_flight=rollout.shadow_max_in_flight,
+                max_batch_size=SPEC.serving.max_batch_size,
+                log=ShadowLog(settings.prediction_log_url, self.metrics.observe_log_drop) if ARGS.log_enabled else None,
+                metrics=self.metrics,
+                fault_file=ARGS.shadow_fault_file,
+            )
+            if rollout.mode == "shadow"
+            else None
+        )
+        self.feedback_store = FeedbackStore(settings.prediction_log_url) if ARGS.log_enabled else None
         self.engine = PredictionEngine(
             project=SPEC.name,
             features=SPEC.features.all,
@@ -108,11 +137,17 @@ class ChampionService:
             timeout_ms=SPEC.serving.timeout_ms,
             batching=ARGS.batching,
             model_threads=ARGS.model_threads,
+            challenger=self.challenger,
+            rollout=rollout,
+            shadow=self.shadow,
+            fast=self.fast,
+            cascade=cascade,
         )
         self._poller: asyncio.Task[None] | None = None
 
     def _slots(self) -> list[ModelSlot]:
-        return [self.champion] + ([self.fallback] if self.fallback else [])
+        extra = [slot for slot in (self.fallback, self.fast) if slot is not None]
+        return [self.champion, self.challenger, *extra]
 
     @bentoml.on_startup
     async def _start(self) -> None:
@@ -143,6 +178,10 @@ class ChampionService:
         self.engine.close()
         if self.log is not None:
             await asyncio.to_thread(self.log.close)
+        if self.shadow is not None and self.shadow.log is not None:
+            await asyncio.to_thread(self.shadow.log.close)
+        if self.feedback_store is not None:
+            self.feedback_store.close()
         close = getattr(self.cache, "close", None)
         if close is not None:
             await close()
@@ -166,9 +205,16 @@ class ChampionService:
     ) -> PredictResponse:
         """Predict for a list of records: per record the prediction (and class probabilities), plus the model
         version that answered and a request id."""
-        answer = await self.engine.answer([r.model_dump() for r in records])  # type: ignore[attr-defined]
+        from serving.cascade import key_id
+        from serving.routing import entity_of
+
+        rows = [r.model_dump() for r in records]  # type: ignore[attr-defined]
+        headers = ctx.request.headers
+        entity = entity_of(rows, SPEC.rollout.entity_key, headers.get("x-entity-id"))
+        answer = await self.engine.answer(rows, entity=entity, key=key_id(headers.get("authorization")))
         ctx.response.headers["X-Request-ID"] = answer.request_id
         ctx.response.headers["X-Model-Version"] = answer.model_version
+        ctx.response.headers["X-Arm"] = answer.arm
         if answer.unavailable:
             ctx.response.status_code = 503
             ctx.response.headers["Retry-After"] = str(RETRY_AFTER_S)
@@ -181,7 +227,41 @@ class ChampionService:
             model_version=answer.model_version,
             degraded=answer.degraded,
             predictions=answer.predictions,
+            arm=answer.arm,
+            heavy_budget_exhausted=answer.heavy_budget_exhausted,
         )
+
+    @bentoml.api(route="/feedback")
+    async def feedback(
+        self,
+        request_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")],
+        outcome: Annotated[
+            float | int | str | bool | None, Field(description="The true outcome of record 0 (single-record requests).")
+        ] = None,
+        outcomes: Annotated[
+            dict[int, float | int | str | bool] | None,
+            Field(description="True outcomes by record index, for multi-record requests."),
+        ] = None,
+    ) -> FeedbackResponse:
+        """Store the true outcome of an answered request; the shadow review joins it to both models' answers."""
+        values = dict(outcomes or {})
+        if outcome is not None:
+            values.setdefault(0, outcome)
+        if not values:
+            return JSONResponse({"error": "give outcome or outcomes"}, status_code=422)  # type: ignore[return-value]
+        if self.feedback_store is None:
+            return JSONResponse({"error": "logging is off"}, status_code=409)  # type: ignore[return-value]
+        known = await asyncio.to_thread(self.feedback_store.known_request, SPEC.name, request_id)
+        if not known:
+            # The prediction log is written in batches: a very fresh request id may not be there yet.
+            await asyncio.sleep(1.5)
+            known = await asyncio.to_thread(self.feedback_store.known_request, SPEC.name, request_id)
+        if not known:
+            body = {"error": f"unknown request id {request_id}", "request_id": request_id}
+            return JSONResponse(body, status_code=404)  # type: ignore[return-value]
+        stored = await asyncio.to_thread(self.feedback_store.save, SPEC.name, request_id, values)
+        self.metrics.feedback.labels(SPEC.name).inc(stored)
+        return FeedbackResponse(request_id=request_id, stored=stored)
 
     @bentoml.api(route="/admin/reload")
     async def admin_reload(self, force: bool = False) -> ReloadResponse:

@@ -99,6 +99,62 @@ class Serving(_Strict):
     fallback: Literal["previous", "baseline", "none"] = "previous"
 
 
+class Rollout(_Strict):
+    """How the challenger meets live traffic: mirrored (shadow), or answering a share of it (canary, ab)."""
+
+    mode: Literal["shadow", "canary", "ab"] = "shadow"
+    fraction: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.1, description="Share of requests the challenger answers in canary and ab modes."
+    )
+    entity_key: str | None = Field(
+        None, description="Record field that keeps an entity on one arm (an X-Entity-ID header wins)."
+    )
+    shadow_max_in_flight: Annotated[int, Field(ge=1)] = Field(
+        32, description="Shadow requests in flight at most; more are dropped and counted."
+    )
+    shadow_timeout_ms: Annotated[int, Field(ge=1)] = 1000
+
+
+class ShadowReview(_Strict):
+    """When the live evidence promotes, rejects, or says wait."""
+
+    window_hours: Annotated[float, Field(gt=0)] = 24.0
+    min_requests: Annotated[int, Field(ge=1)] = 200
+    min_feedback: Annotated[int, Field(ge=0)] = 50
+    max_metric_regression: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="How much worse the challenger's live primary metric may be than the champion's."
+    )
+    max_p99_ratio: Annotated[float, Field(gt=0)] = Field(1.5, description="Challenger p99 / champion p99, at most.")
+    max_error_rate: Annotated[float, Field(ge=0, le=1)] = Field(0.01, description="Errors and timeouts, at most.")
+    auto_promote: bool = Field(True, description="False: the review reports and tags, a person promotes.")
+
+
+class Guard(_Strict):
+    """The watch after a promotion: a regression inside the window rolls the champion back."""
+
+    window_hours: Annotated[float, Field(gt=0)] = 24.0
+    min_requests: Annotated[int, Field(ge=1)] = 100
+    min_feedback: Annotated[int, Field(ge=0)] = 30
+    max_metric_regression: Annotated[float, Field(ge=0)] = Field(
+        0.05, description="How much worse the new champion's live metric may be than its shadow-review figure."
+    )
+    max_p99_ratio: Annotated[float, Field(gt=0)] = 2.0
+    max_error_rate: Annotated[float, Field(ge=0, le=1)] = 0.02
+
+
+class Cascade(_Strict):
+    """Tiered models: the `fast` alias answers when confident, the champion (heavy tier) otherwise."""
+
+    enabled: bool = False
+    fast_alias: str = "fast"
+    min_confidence: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.9, description="Top class probability at which the fast tier's answer stands."
+    )
+    heavy_budget_per_hour: Annotated[int, Field(ge=0)] = Field(
+        10_000, description="Heavy-tier records per API key per hour; past it the fast tier answers (marked)."
+    )
+
+
 class Drift(_Strict):
     psi_threshold: float = 0.2
     min_window_rows: int = 200
@@ -121,6 +177,10 @@ class ProjectSpec(_Strict):
     promotion: Promotion = Promotion()
     serving: Serving = Serving()
     drift: Drift = Drift()
+    rollout: Rollout = Rollout()
+    shadow_review: ShadowReview = ShadowReview()
+    guard: Guard = Guard()
+    cascade: Cascade = Cascade()
     schedule: str | None = Field(None, description="Cron or preset (@daily) for scheduled retraining.")
 
     @model_validator(mode="after")
