@@ -36,3 +36,15 @@ def test_training_without_a_cron_waits_for_drift_only() -> None:
 
     spec = load_spec(ROOT / "specs" / "fraud.yaml").with_overrides({"schedule": None})
     assert training_schedule(spec).uri == "shadowloop://fraud/drift"
+
+
+def test_a_source_override_is_read_from_the_newest_drift_event() -> None:
+    from types import SimpleNamespace
+
+    from shadowloop.drift_asset import source_from_events
+
+    old = SimpleNamespace(timestamp=1, extra={"source_uri": "s3://lake/old.parquet"})
+    new = SimpleNamespace(timestamp=2, extra={"source_uri": "s3://lake/labelled.parquet"})
+    assert source_from_events({"shadowloop://fraud/drift": [new, old]}) == "s3://lake/labelled.parquet"
+    assert source_from_events({"shadowloop://fraud/drift": [SimpleNamespace(timestamp=3, extra={})]}) is None
+    assert source_from_events(None) is None
