@@ -17,7 +17,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "infra" / "monitoring"
 SERVING = {f"shadowloop_serving_{n}" for n in ("request_seconds", "responses_total", "cache_total", "fallback_total")}
-SERVING |= {"shadowloop_serving_model_info", "shadowloop_serving_shadow_agreement_ratio"}
+SERVING |= {"shadowloop_serving_model_info", "shadowloop_serving_shadow_records_total"}
 
 
 @pytest.fixture
