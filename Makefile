@@ -44,7 +44,7 @@ up: install
 	$(BIN)/shadowloop stack up
 
 # The whole loop through the real stack: train through Airflow, register in MLflow, serve and call the champion.
-# Cron schedules stay off here so that only the demo's run trains; `make up` alone keeps them on.
+# Cron schedules stay off here so that only the demo's run (and drift events) train; `make up` keeps them on.
 demo: install
 	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/shadowloop stack demo
 

@@ -69,7 +69,8 @@ def _params(spec: ProjectSpec) -> dict[str, Param]:
 def build_training_dag(spec_path: Path, spec: ProjectSpec) -> object:
     @dag(
         dag_id=f"train_{spec.name}",
-        schedule=training_schedule(spec),  # the spec's cron OR a drift event of drift_<project>
+        # The spec's cron OR a drift event of drift_<project>.
+        schedule=training_schedule(spec, use_cron=get_settings().airflow_use_schedules),
         start_date=datetime(2026, 1, 1),
         catchup=False,
         max_active_runs=1,
@@ -84,13 +85,16 @@ def build_training_dag(spec_path: Path, spec: ProjectSpec) -> object:
         @task(doc_md="Snapshot the source into the lake (content-addressed; same data, same snapshot).")
         def ingest() -> str:
             from shadowloop import steps
+            from shadowloop.drift_asset import source_from_events
             from shadowloop.orchestration import spec_for_run
 
             context = get_current_context()
             params = context["params"]
             run_spec = spec_for_run(spec_path, params)
             run_uri = steps.start_run(run_spec, steps.run_uri_for(run_spec.name, context["dag_run"].run_id))
-            snapshot = steps.ingest_step(run_uri, source_uri=params.get("source_uri") or None)
+            # A drift event may carry a labelled source; an explicit trigger-form override wins.
+            source = params.get("source_uri") or source_from_events(context.get("triggering_asset_events"))
+            snapshot = steps.ingest_step(run_uri, source_uri=source)
             print(f"snapshot {snapshot.sha256} ({snapshot.rows} rows) at {snapshot.uri}")
             return run_uri
 

@@ -35,7 +35,6 @@ def airflow_env(settings: Settings, base: dict[str, str] | None = None) -> dict[
             # The default of 32 forks 32 workers; 2-core machines want a handful.
             "AIRFLOW__CORE__PARALLELISM": str(settings.airflow_parallelism),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(settings.airflow_use_schedules),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.airflow_database_url,
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(settings.airflow_port),

@@ -170,6 +170,7 @@ def check_spec(paths: Annotated[list[Path], typer.Argument(help="Spec files to v
 
 
 def _mount_subcommands() -> None:
+    from shadowloop.cli_drift import drift_app
     from shadowloop.cli_registry import app as mlflow_app
     from shadowloop.cli_serving import serve_app
     from shadowloop.cli_stack import stack_app
@@ -177,6 +178,7 @@ def _mount_subcommands() -> None:
     app.add_typer(mlflow_app, name="mlflow")
     app.add_typer(serve_app, name="serve")
     app.add_typer(stack_app, name="stack")
+    app.add_typer(drift_app, name="drift")
 
 
 _mount_subcommands()

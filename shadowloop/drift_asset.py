@@ -27,12 +27,14 @@ def drift_asset(project: str) -> Asset:
     return Asset(uri=drift_asset_uri(project), name=f"{project}_drift", group="shadowloop-drift")
 
 
-def training_schedule(spec: ProjectSpec) -> Any:
-    """The spec's cron (or preset such as @daily) OR the project's drift asset; the asset alone without one."""
+def training_schedule(spec: ProjectSpec, use_cron: bool = True) -> Any:
+    """The spec's cron (or preset such as @daily) OR the project's drift asset; the asset alone without a cron,
+    or with `use_cron` off (settings.airflow_use_schedules: a demo or dev stack where only triggers and drift
+    should start training)."""
     from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
     asset = drift_asset(spec.name)
-    if not spec.schedule:
+    if not spec.schedule or not use_cron:
         return asset
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(spec.schedule, timezone="UTC"), assets=asset)
 

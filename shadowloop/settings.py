@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     airflow_database_url: str = ""
     airflow_admin_password: SecretStr = SecretStr(DEV_SECRET)
     airflow_parallelism: int = 4
-    airflow_use_schedules: bool = Field(True, description="Run DAGs on their spec's schedule (off: triggers only).")
+    airflow_use_schedules: bool = Field(
+        True, description="Retrain on the spec's cron; off: only triggers and drift events start training."
+    )
 
     # Serving
     serving_host: str = "127.0.0.1"
