@@ -12,7 +12,7 @@ UV_FLAGS := $(foreach d,$(FIND_LINKS),--find-links $(d))
 TORCH_FLAGS := $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL))
 SPEC ?= specs/fraud.yaml
 
-.PHONY: install lock test test-unit lint up demo demo-local down bench clean
+.PHONY: install lock test test-unit lint up demo demo-shadow demo-local down bench clean
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,11 @@ up: install
 # Cron schedules stay off here so that only the demo's run (and drift events) train; `make up` keeps them on.
 demo: install
 	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/shadowloop stack demo
+
+# The shadow loop: a second model trained on drifted data runs in shadow, gets live traffic and feedback, and the
+# shadow_review DAG promotes or rejects it (report in MLflow, experiment fraud-shadow-review).
+demo-shadow: install
+	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/python -m shadowloop.cli_shadow demo
 
 # The loop's steps in one process, no services: ingest, validate, features, train, evaluate.
 demo-local: install
