@@ -8,22 +8,14 @@ textfile. When drift passes the spec's PSI threshold, `request_retraining` emits
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
+from shadowloop.dag_defaults import DEFAULT_ARGS, START_DATE
 from shadowloop.drift_asset import drift_asset
 from shadowloop.settings import get_settings
 from shadowloop.spec import ProjectSpec, spec_files
-
-DEFAULT_ARGS = {
-    "owner": "ml-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=2),
-}
 
 DAG_DOC = """
 ### Drift monitor of `{name}`
@@ -48,7 +40,7 @@ def build_drift_dag(spec_path: Path, spec: ProjectSpec) -> object:
     @dag(
         dag_id=f"drift_{spec.name}",
         schedule=settings.drift_schedule,
-        start_date=datetime(2026, 1, 1),
+        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         tags=["shadowloop", "monitoring", spec.name],

@@ -8,21 +8,13 @@ to the MLflow experiment `<project>-shadow-review` and tag the model version.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
+from shadowloop.dag_defaults import DEFAULT_ARGS, START_DATE
 from shadowloop.settings import get_settings
 from shadowloop.spec import ProjectSpec, spec_files
-
-DEFAULT_ARGS = {
-    "owner": "ml-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=2),
-}
 
 DAG_DOC = """
 ### Shadow review of `{name}`
@@ -47,7 +39,7 @@ def build_shadow_review_dag(spec_path: Path, spec: ProjectSpec) -> object:
     @dag(
         dag_id=f"shadow_review_{spec.name}",
         schedule="@hourly" if get_settings().airflow_use_schedules else None,
-        start_date=datetime(2026, 1, 1),
+        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         tags=["shadowloop", "rollout", spec.name],

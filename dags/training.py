@@ -6,22 +6,14 @@ or `model_registry`; only the run folder's URI crosses XCom. Heavy imports stay 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import Param, dag, get_current_context, task
 
+from shadowloop.dag_defaults import DEFAULT_ARGS, START_DATE
 from shadowloop.drift_asset import training_schedule
 from shadowloop.settings import get_settings
 from shadowloop.spec import MODEL_FAMILIES, ProjectSpec, spec_files
-
-DEFAULT_ARGS = {
-    "owner": "ml-platform",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=5),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=2),
-}
 
 DAG_DOC = """
 ### Train `{name}`
@@ -71,7 +63,7 @@ def build_training_dag(spec_path: Path, spec: ProjectSpec) -> object:
         dag_id=f"train_{spec.name}",
         # The spec's cron OR a drift event of drift_<project>.
         schedule=training_schedule(spec, use_cron=get_settings().airflow_use_schedules),
-        start_date=datetime(2026, 1, 1),
+        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         tags=["shadowloop", "training", spec.name],
