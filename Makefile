@@ -51,7 +51,7 @@ demo: install
 # The shadow loop: a second model trained on drifted data runs in shadow, gets live traffic and feedback, and the
 # shadow_review DAG promotes or rejects it (report in MLflow, experiment fraud-shadow-review).
 demo-shadow: install
-	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/python -m shadowloop.cli_shadow demo
+	SHADOWLOOP_AIRFLOW_USE_SCHEDULES=false $(BIN)/shadowloop shadow demo
 
 # The loop's steps in one process, no services: ingest, validate, features, train, evaluate.
 demo-local: install

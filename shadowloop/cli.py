@@ -173,12 +173,14 @@ def _mount_subcommands() -> None:
     from shadowloop.cli_drift import drift_app
     from shadowloop.cli_registry import app as mlflow_app
     from shadowloop.cli_serving import serve_app
+    from shadowloop.cli_shadow import shadow_app
     from shadowloop.cli_stack import stack_app
 
     app.add_typer(mlflow_app, name="mlflow")
     app.add_typer(serve_app, name="serve")
     app.add_typer(stack_app, name="stack")
     app.add_typer(drift_app, name="drift")
+    app.add_typer(shadow_app, name="shadow")
 
 
 _mount_subcommands()
