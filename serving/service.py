@@ -116,6 +116,7 @@ class ChampionService:
                 timeout_ms=rollout.shadow_timeout_ms,
                 max_in_flight=rollout.shadow_max_in_flight,
                 max_batch_size=SPEC.serving.max_batch_size,
+                batch_window_ms=rollout.shadow_batch_window_ms,
                 log=ShadowLog(settings.prediction_log_url, self.metrics.observe_log_drop) if ARGS.log_enabled else None,
                 metrics=self.metrics,
                 fault_file=ARGS.shadow_fault_file,

@@ -37,6 +37,7 @@ class ShadowMirror:
         log: Shadow log (None: off).
         metrics: Prometheus metrics.
         fault_file: Testing only: a file whose content ("raise", "hang", "slow") makes the shadow misbehave.
+        batch_window_ms: How long mirrored requests are gathered into one challenger call.
     """
 
     def __init__(
@@ -50,6 +51,7 @@ class ShadowMirror:
         log: ShadowLog | None,
         metrics: ServingMetrics,
         fault_file: Path | None = None,
+        batch_window_ms: float = 0,
     ):
         self.project = project
         self.slot = slot
@@ -60,7 +62,10 @@ class ShadowMirror:
         self.metrics = metrics
         self.fault_file = fault_file
         self.in_flight = 0
-        self.batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(self._run, max_batch_size, 0)
+        # Waiting for company is what makes mirroring cheap: one challenger call per window, not per request.
+        self.batcher: MicroBatcher[dict[str, Any]] = MicroBatcher(
+            self._run, max_batch_size, batch_window_ms, gap_ms=batch_window_ms
+        )
         self._tasks: set[asyncio.Task[None]] = set()
 
     def _fault(self) -> str:
@@ -71,7 +76,9 @@ class ShadowMirror:
         except OSError:
             return ""
 
-    def _run(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    def _run(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], tuple[str, float]]:
+        """Answers of the challenger and (its version, the model time of this batch in seconds)."""
+        started = time.perf_counter()
         loaded = self.slot.current
         if loaded is None:
             raise RuntimeError("the challenger was unloaded")
@@ -85,7 +92,8 @@ class ShadowMirror:
         while fault == "hang" and time.monotonic() < deadline:
             time.sleep(0.05)
             fault = self._fault()
-        return predict_records(loaded.model, records), loaded.ref.version
+        answers = predict_records(loaded.model, records)
+        return answers, (loaded.ref.version, time.perf_counter() - started)
 
     def offer(
         self, request_id: str, records: list[dict[str, Any]], champion_version: str, answers: list[dict[str, Any]],
@@ -125,7 +133,7 @@ class ShadowMirror:
             outcome, error = "error", f"{type(exc).__name__}: {exc}"
         else:
             outcome = "ok"
-            shadow, challenger_version = work.result()
+            shadow, (challenger_version, seconds) = work.result()  # model time, not the gathering wait
             agree = sum(_label(a) == _label(b) for a, b in zip(answers, shadow, strict=True))
             self.metrics.observe_agreement(agree, len(answers) - agree)
         self.metrics.observe_shadow(outcome, seconds if outcome == "ok" else None)

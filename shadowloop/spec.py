@@ -113,6 +113,17 @@ class Rollout(_Strict):
         32, description="Shadow requests in flight at most; more are dropped and counted."
     )
     shadow_timeout_ms: Annotated[int, Field(ge=1)] = 1000
+    shadow_batch_window_ms: Annotated[int, Field(ge=0)] = Field(
+        100,
+        description="The shadow gathers mirrored requests this long into one model call, so mirroring costs a "
+        "fraction of the CPU; its logged latency is the model time of its batch, without this wait.",
+    )
+
+    @model_validator(mode="after")
+    def _window_inside_timeout(self) -> Rollout:
+        if self.shadow_batch_window_ms >= self.shadow_timeout_ms:
+            raise ValueError("shadow_batch_window_ms must be shorter than shadow_timeout_ms")
+        return self
 
 
 class ShadowReview(_Strict):
