@@ -21,6 +21,7 @@ from serving.config import load_args
 from serving.protection import ProtectionMiddleware
 from serving.request_schema import example_record, record_model
 from serving.responses import FeedbackResponse, PredictResponse, ReloadResponse
+from serving.tracing import tracing_config
 from shadowloop.settings import get_settings
 from shadowloop.spec import load_spec
 
@@ -57,6 +58,7 @@ def _make_source() -> ModelSource:
     workers=1,
     traffic={"timeout": 30},
     logging={"access": {"enabled": ARGS.access_log}},
+    tracing=tracing_config(get_settings()),  # OTLP export when SHADOWLOOP_TRACING_ENABLED, nothing otherwise
 )
 class ChampionService:
     """The champion of one project behind auth, limits, a prediction cache, batching and fallbacks."""
