@@ -25,6 +25,8 @@ def isolated_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setitem(Settings.model_config, "env_file", None)  # a developer's .env must not leak into tests
     home = tmp_path / "state"
     monkeypatch.setenv("SHADOWLOOP_HOME", str(home))
+    # No test may reach a developer's MLflow on :5000; tests that want a server use the `mlflow_settings` fixture.
+    monkeypatch.setenv("SHADOWLOOP_MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("DO_NOT_TRACK", "true")
     get_settings.cache_clear()
