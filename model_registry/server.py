@@ -8,22 +8,16 @@ command pointed at PostgreSQL and S3 by settings, with `--app-name basic-auth`. 
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from model_registry.connection import is_reachable
+from shadowloop.daemon import Daemon, DaemonError
 from shadowloop.settings import Settings, get_settings
 
 START_TIMEOUT_S = 90.0
-
-
-class ServerError(RuntimeError):
-    """The tracking server cannot be started or stopped; the message says why and what to do."""
+ServerError = DaemonError  # the tracking server cannot be started; the message says why and what to do
 
 
 @dataclass(frozen=True)
@@ -38,12 +32,8 @@ def _state_dir(settings: Settings) -> Path:
     return settings.home.resolve() / "mlflow"
 
 
-def pid_path(settings: Settings) -> Path:
-    return _state_dir(settings) / "server.pid"
-
-
-def log_path(settings: Settings) -> Path:
-    return _state_dir(settings) / "server.log"
+def _url(settings: Settings) -> str:
+    return f"http://{settings.mlflow_host}:{settings.mlflow_port}"
 
 
 def server_command(settings: Settings, host: str | None = None, port: int | None = None) -> list[str]:
@@ -70,56 +60,35 @@ def server_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def port_in_use(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
+def mlflow_daemon(settings: Settings) -> Daemon:
+    """The server as a daemon of the stack: pid file and log under `<home>/mlflow/`."""
+    return Daemon(
+        name="mlflow server",
+        file_stem="server",
+        command=server_command(settings),
+        health_url=f"{_url(settings)}/health",
+        host=settings.mlflow_host,
+        port=settings.mlflow_port,
+        state_dir=_state_dir(settings),
+        env=server_env(settings),
+        cwd=_state_dir(settings),
+        marker="mlflow",
+    )
 
 
-def _read_pid(settings: Settings) -> int | None:
-    try:
-        pid = int(pid_path(settings).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    # A recycled pid that now belongs to some other program is not our server.
-    if cmdline.exists() and b"mlflow" not in cmdline.read_bytes():
-        return None
-    return pid
+def pid_path(settings: Settings) -> Path:
+    return mlflow_daemon(settings).pid_file
 
 
-def _alive(pid: int) -> bool:
-    try:
-        # Reap it if it is our own child (the tests start servers in-process), else it lingers as a zombie.
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _url(settings: Settings) -> str:
-    return f"http://{settings.mlflow_host}:{settings.mlflow_port}"
+def log_path(settings: Settings) -> Path:
+    return mlflow_daemon(settings).log_file
 
 
 def server_status(settings: Settings | None = None) -> ServerStatus:
     """Whether our server process is alive (from its pid file) and whether the URL answers."""
     settings = settings or get_settings()
-    url = _url(settings)
-    return ServerStatus(url, _read_pid(settings), is_reachable(url), log_path(settings))
+    daemon = mlflow_daemon(settings)
+    return ServerStatus(_url(settings), daemon.pid(), is_reachable(_url(settings)), daemon.log_file)
 
 
 def start_server(settings: Settings | None = None, timeout: float = START_TIMEOUT_S) -> ServerStatus:
@@ -129,54 +98,12 @@ def start_server(settings: Settings | None = None, timeout: float = START_TIMEOU
         ServerError: the port is taken by another process, or the server exited or did not answer in time.
     """
     settings = settings or get_settings()
-    status = server_status(settings)
-    if status.pid is not None:
-        return status
-    host, port = settings.mlflow_host, settings.mlflow_port
-    if port_in_use(host, port):
-        raise ServerError(
-            f"port {port} on {host} is already in use by another process (not ours: no live pid file); "
-            "stop it or set SHADOWLOOP_MLFLOW_PORT and SHADOWLOOP_MLFLOW_TRACKING_URI"
-        )
-    _state_dir(settings).mkdir(parents=True, exist_ok=True)
     if not settings.mlflow_artifacts_destination.startswith(("s3://", "gs://", "wasbs://")):
         Path(settings.mlflow_artifacts_destination).mkdir(parents=True, exist_ok=True)
-    with log_path(settings).open("ab") as log:
-        # A session of its own, so stop() can end the server and its worker together.
-        process = subprocess.Popen(
-            server_command(settings), stdout=log, stderr=subprocess.STDOUT, env=server_env(settings),
-            start_new_session=True, cwd=_state_dir(settings),
-        )  # fmt: skip
-    pid_path(settings).write_text(str(process.pid))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pid_path(settings).unlink(missing_ok=True)
-            raise ServerError(f"mlflow server exited with code {process.returncode}; see {log_path(settings)}")
-        if is_reachable(_url(settings), timeout=1.0):
-            return server_status(settings)
-        time.sleep(0.3)
-    stop_server(settings)
-    raise ServerError(f"mlflow server did not answer within {timeout:.0f}s; see {log_path(settings)}")
+    mlflow_daemon(settings).start(timeout)
+    return server_status(settings)
 
 
 def stop_server(settings: Settings | None = None, timeout: float = 15.0) -> bool:
     """Stop our server (SIGTERM to its session, SIGKILL after `timeout`); False if none was running."""
-    settings = settings or get_settings()
-    pid = _read_pid(settings)
-    if pid is None:
-        pid_path(settings).unlink(missing_ok=True)
-        return False
-    try:
-        os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                break
-            time.sleep(0.2)
-        else:
-            os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    pid_path(settings).unlink(missing_ok=True)
-    return True
+    return mlflow_daemon(settings or get_settings()).stop(timeout)

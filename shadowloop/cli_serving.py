@@ -7,17 +7,14 @@ pid file and log under `<home>/serving/`.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from shadowloop.daemon import Daemon, DaemonError
 
 serve_app = typer.Typer(help="Run and call the prediction endpoint.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -31,16 +28,6 @@ def _folder() -> Path:
     return folder
 
 
-def _pid() -> int | None:
-    path = _folder() / "serving.pid"
-    try:
-        pid = int(path.read_text().strip())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
 def _base_url(port: int | None = None) -> str:
     from shadowloop.settings import get_settings
 
@@ -48,23 +35,21 @@ def _base_url(port: int | None = None) -> str:
     return f"http://{settings.serving_host}:{port or settings.serving_port}"
 
 
-def _port_in_use(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return True
-    return False
+def _daemon(port: int | None = None, command: list[str] | None = None) -> Daemon:
+    """The endpoint as a daemon of the stack (pid file and log under `<home>/serving/`)."""
+    from shadowloop.settings import get_settings
 
-
-def _ready(url: str) -> bool:
-    import httpx
-
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+    settings = get_settings()
+    port = port or settings.serving_port
+    return Daemon(
+        name="endpoint",
+        file_stem="serving",
+        command=command or [],
+        health_url=f"{_base_url(port)}/readyz",
+        host=settings.serving_host,
+        port=port,
+        state_dir=_folder(),  # no marker: `bentoml serve` renames its process (circusd)
+    )
 
 
 def _local_pointer(bundle: Path, version: str, project: str) -> Path:
@@ -90,7 +75,7 @@ def start(
     ] = None,
     version: Annotated[str, typer.Option(help="Version label of --bundle.")] = "local-1",
     port: Annotated[int | None, typer.Option(help="Port (default: settings.serving_port).")] = None,
-    wait: Annotated[float, typer.Option(help="Seconds to wait for readiness (0: do not wait).")] = 120.0,
+    wait: Annotated[float, typer.Option(min=1, help="Seconds to wait for readiness.")] = 120.0,
 ) -> None:
     """Start the endpoint in the background (127.0.0.1:3000 by default)."""
     import yaml
@@ -100,15 +85,6 @@ def start(
 
     settings = get_settings()
     port = port or settings.serving_port
-    if (pid := _pid()) is not None:
-        console.print(f"already running (pid {pid}) at {_base_url(port)}")
-        return
-    if _port_in_use(settings.serving_host, port):
-        console.print(
-            f"[red]port {port} on {settings.serving_host} is already in use by another process[/red]: "
-            "stop it, or pass --port / set SHADOWLOOP_SERVING_PORT"
-        )
-        raise typer.Exit(1)
     project = load_spec(spec).name
     args: dict[str, Any] = {"spec": str(spec.resolve()), "source": "mlflow"}
     if bundle is not None:
@@ -116,57 +92,34 @@ def start(
     folder = _folder()
     (folder / "args.yaml").write_text(yaml.safe_dump(args))
     command = [
-        str(Path(sys.executable).parent / "bentoml"),
-        "serve",
-        "serving.service:ChampionService",
-        "--host",
-        settings.serving_host,
-        "--port",
-        str(port),
-        "--arg-file",
-        str(folder / "args.yaml"),
-    ]
-    with (folder / "serving.log").open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    (folder / "serving.pid").write_text(str(process.pid))
-    url = _base_url(port)
-    deadline = time.monotonic() + wait
-    while wait and time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = (folder / "serving.log").read_text()[-3000:]
-            console.print(f"[red]the endpoint exited with code {process.returncode}[/red]\n{tail}")
-            raise typer.Exit(1)
-        if _ready(url):
-            console.print(f"[green]ready[/green] at {url} (pid {process.pid}, log {folder / 'serving.log'})")
-            return
-        time.sleep(0.5)
-    console.print(f"started (pid {process.pid}); not ready yet, see {folder / 'serving.log'}")
+        str(Path(sys.executable).parent / "bentoml"), "serve", "serving.service:ChampionService",
+        "--host", settings.serving_host, "--port", str(port), "--arg-file", str(folder / "args.yaml"),
+    ]  # fmt: skip
+    daemon = _daemon(port, command)
+    if (pid := daemon.pid()) is not None:
+        console.print(f"already running (pid {pid}) at {_base_url(port)}")
+        return
+    try:
+        daemon.start(timeout=wait)
+    except DaemonError as error:
+        tail = daemon.log_file.read_text()[-3000:] if daemon.log_file.exists() else ""
+        console.print(f"[red]{error}[/red]\n{tail}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]ready[/green] at {_base_url(port)} (pid {daemon.pid()}, log {daemon.log_file})")
 
 
 @serve_app.command()
 def stop() -> None:
     """Stop the endpoint started by `serve start`."""
-    pid = _pid()
-    if pid is None:
-        console.print("not running")
-        return
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and _pid() is not None:
-        time.sleep(0.2)
-    if _pid() is not None:
-        os.killpg(pid, signal.SIGKILL)
-    (_folder() / "serving.pid").unlink(missing_ok=True)
-    console.print(f"stopped (pid {pid})")
+    console.print("stopped" if _daemon().stop() else "not running")
 
 
 @serve_app.command()
 def status(port: Annotated[int | None, typer.Option(help="Port (default: settings.serving_port).")] = None) -> None:
     """Whether the endpoint runs and is ready."""
-    pid = _pid()
-    url = _base_url(port)
-    ready = _ready(url)
-    console.print(f"pid: {pid or '-'}  url: {url}  ready: {'yes' if ready else 'no'}")
+    daemon = _daemon(port)
+    ready = daemon.healthy()
+    console.print(f"pid: {daemon.pid() or '-'}  url: {_base_url(port)}  ready: {'yes' if ready else 'no'}")
     if not ready:
         raise typer.Exit(1)
 

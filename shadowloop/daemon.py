@@ -48,14 +48,15 @@ class Daemon:
     env: dict[str, str] | None = None
     cwd: Path | None = None
     marker: str = field(default="")  # a word in its command line, so a recycled pid is not mistaken for it
+    file_stem: str = ""  # name of its pid and log files; the name by default
 
     @property
     def pid_file(self) -> Path:
-        return self.state_dir / f"{self.name}.pid"
+        return self.state_dir / f"{self.file_stem or self.name}.pid"
 
     @property
     def log_file(self) -> Path:
-        return self.state_dir / f"{self.name}.log"
+        return self.state_dir / f"{self.file_stem or self.name}.log"
 
     def pid(self) -> int | None:
         """The live pid from the pid file, or None."""
@@ -78,7 +79,7 @@ class Daemon:
             return
         if port_in_use(self.host, self.port):
             raise DaemonError(
-                f"{self.name}: port {self.port} on {self.host} is already in use by another program; "
+                f"{self.name}: port {self.port} on {self.host} is already in use by another process; "
                 f"stop it or choose another port in the settings"
             )
         self.state_dir.mkdir(parents=True, exist_ok=True)
