@@ -99,11 +99,12 @@ def start(
     if (pid := daemon.pid()) is not None:
         console.print(f"already running (pid {pid}) at {_base_url(port)}")
         return
+    seen = daemon.log_file.stat().st_size if daemon.log_file.exists() else 0
     try:
         daemon.start(timeout=wait)
     except DaemonError as error:
-        tail = daemon.log_file.read_text()[-3000:] if daemon.log_file.exists() else ""
-        console.print(f"[red]{error}[/red]\n{tail}")
+        log = daemon.log_file.read_bytes()[seen:].decode(errors="replace") if daemon.log_file.exists() else ""
+        console.print(f"[red]{error}[/red]\n{log[-3000:]}")  # only what this start wrote to the log
         raise typer.Exit(1) from None
     console.print(f"[green]ready[/green] at {_base_url(port)} (pid {daemon.pid()}, log {daemon.log_file})")
 
