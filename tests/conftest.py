@@ -14,7 +14,11 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="shadowloop-airflo
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 # Process fixtures (servers started by the tests) live in tests/fixtures and are shared by every tier.
-pytest_plugins: list[str] = ["tests.fixtures.mlflow_server", "tests.fixtures.s3_server", "tests.fixtures.postgres_server"]
+pytest_plugins: list[str] = [
+    "tests.fixtures.mlflow_server",
+    "tests.fixtures.s3_server",
+    "tests.fixtures.postgres_server",
+]
 
 
 @pytest.fixture(autouse=True)

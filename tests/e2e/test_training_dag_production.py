@@ -4,7 +4,6 @@ MLflow's artifacts on an S3-compatible server. Only settings change; the code is
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 
