@@ -8,6 +8,7 @@ from model_registry.audit import PREFIX, AuditEvent, now_utc, record
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
 
 CHAMPION, CHALLENGER, PREVIOUS = "champion", "challenger", "previous"
 ALIASES = (CHAMPION, CHALLENGER, PREVIOUS)
@@ -20,6 +21,16 @@ class AliasError(RuntimeError):
 def alias_version(client: MlflowClient, name: str, alias: str) -> str | None:
     """The version an alias points at, or None when it is unset."""
     return client.get_registered_model(name).aliases.get(alias)
+
+
+def version_by_alias(client: MlflowClient, name: str, alias: str) -> ModelVersion:
+    """The model version an alias points at; LookupError (naming both) when the alias is not set."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException as error:
+        raise LookupError(f"registered model {name!r} has no alias {alias!r}: {error.message}") from None
 
 
 def _require_version(client: MlflowClient, name: str, version: str) -> None:

@@ -74,14 +74,11 @@ def watched_version(project: str, alias: str = "champion", settings: Settings | 
         LookupError: the alias is not set.
         MissingReferenceProfile: the version carries no profile tags.
     """
-    from mlflow.exceptions import MlflowException
+    from model_registry.aliases import version_by_alias
 
     client = tracking_client(settings)
     name = model_name(project)
-    try:
-        found = client.get_model_version_by_alias(name, alias)
-    except MlflowException as error:
-        raise LookupError(f"registered model {name!r} has no alias {alias!r}: {error.message}") from None
+    found = version_by_alias(client, name, alias)
     path, digest = found.tags.get(PATH_TAG), found.tags.get(SHA_TAG)
     if not path or not digest or not found.run_id:
         raise MissingReferenceProfile(f"{name} version {found.version} ({alias}) has no reference profile")

@@ -90,16 +90,11 @@ def resolve_alias(project: str, alias: str, settings: Settings | None = None) ->
         ModelIntegrityError: the downloaded bundle does not match its recorded sha256.
         TrackingServerUnavailable: the tracking server does not answer.
     """
-    from mlflow.exceptions import MlflowException
+    from model_registry.aliases import version_by_alias
 
     settings = settings or get_settings()
     client = tracking_client(settings)
-    name = model_name(project)
-    try:
-        found = client.get_model_version_by_alias(name, alias)
-    except MlflowException as error:
-        raise LookupError(f"registered model {name!r} has no alias {alias!r}: {error.message}") from None
-    return _resolved(client, found, alias, settings)
+    return _resolved(client, version_by_alias(client, model_name(project), alias), alias, settings)
 
 
 def alias_versions(project: str, settings: Settings | None = None) -> dict[str, str]:
