@@ -97,24 +97,9 @@ def run_project(
 
 def load_trained(run_uri: str, settings: Settings) -> Trained:
     """The trained, not yet evaluated, model of a run folder, with a local copy of its bundle."""
-    import json
+    from shadowloop import steps
 
-    from pipelines.model_bundle import load_model
-    from pipelines.train import TrainResult
-    from pipelines.types import TrainHistory
-    from shadowloop import steps, storage
-
-    info = json.loads(storage.read_bytes(storage.join(run_uri, "train.json")))
-    local = settings.home.resolve() / "tracking" / Path(*run_uri.rstrip("/").split("/")[-2:]) / "model"
-    if not (local / "manifest.json").exists():
-        storage.download_dir(storage.join(run_uri, "model"), local)
-    model = load_model(local, expected_manifest_sha256=info["model_sha256"])
-    train = TrainResult(model, TrainHistory(**info["history"]), info["device"], info["seconds"], info["train_rows"])
-    sizes = {name: len(frame) for name, frame in vars(steps.read_split(run_uri)).items()}
-    return Trained(
-        steps.read_spec(run_uri), steps.read_snapshot(run_uri), steps.read_validation(run_uri), sizes, train, local,
-        info["model_sha256"],
-    )  # fmt: skip
+    return steps.read_trained(run_uri, settings)
 
 
 def run_and_register(

@@ -21,7 +21,7 @@ from shadowloop.settings import Settings, get_settings
 from shadowloop.spec import ProjectSpec, Source
 
 if TYPE_CHECKING:
-    from shadowloop.runner import RunSummary
+    from shadowloop.runner import RunSummary, Trained
 
 SPLITS = ("train", "valid", "test")
 
@@ -108,8 +108,14 @@ def features_step(run_uri: str) -> dict[str, int]:
         buffer = io.BytesIO()
         getattr(split, name).to_parquet(buffer, index=True)
         storage.write_bytes(storage.join(run_uri, "split", f"{name}.parquet"), buffer.getvalue())
+    _write_json(storage.join(run_uri, "split", "sizes.json"), split.sizes())
     _timed(run_uri, "features", started)
     return split.sizes()
+
+
+def read_split_sizes(run_uri: str) -> dict[str, int]:
+    """Rows per split, without reading the frames."""
+    return dict(_read_json(storage.join(run_uri, "split", "sizes.json")))
 
 
 def read_split(run_uri: str) -> Any:
@@ -177,16 +183,39 @@ def evaluate_step(run_uri: str, settings: Settings | None = None) -> dict[str, f
     return evaluation.metrics
 
 
-def load_summary(run_uri: str, settings: Settings | None = None) -> RunSummary:
-    """Rebuild the whole run's summary from its folder (what registration needs), with local copies of files."""
+def read_trained(run_uri: str, settings: Settings | None = None) -> Trained:
+    """What a run folder holds once training is done, with a verified local copy of the bundle."""
     from pipelines.model_bundle import load_model
     from pipelines.train import TrainResult
+    from shadowloop.runner import Trained
+
+    settings = settings or get_settings()
+    info = _read_json(storage.join(run_uri, "train.json"))
+    model_dir = _local_model_dir(run_uri, settings)
+    train = TrainResult(
+        model=load_model(model_dir, expected_manifest_sha256=info["model_sha256"]),
+        history=TrainHistory(**info["history"]),
+        device=info["device"],
+        seconds=info["seconds"],
+        train_rows=info["train_rows"],
+    )
+    return Trained(
+        spec=read_spec(run_uri),
+        snapshot=read_snapshot(run_uri),
+        validation=read_validation(run_uri),
+        split_sizes=read_split_sizes(run_uri),
+        train=train,
+        model_dir=model_dir,
+        model_sha256=info["model_sha256"],
+    )
+
+
+def load_summary(run_uri: str, settings: Settings | None = None) -> RunSummary:
+    """Rebuild the whole run's summary from its folder (what registration needs), with local copies of files."""
     from shadowloop.runner import RunSummary
 
     settings = settings or get_settings()
-    spec = read_spec(run_uri)
-    info = _read_json(storage.join(run_uri, "train.json"))
-    model_dir = _local_model_dir(run_uri, settings)
+    trained = read_trained(run_uri, settings)
     evaluation_dir = _scratch(run_uri, settings) / "evaluation"
     if not (evaluation_dir / "evaluation.csv").exists():
         storage.download_dir(storage.join(run_uri, "evaluation"), evaluation_dir)
@@ -196,21 +225,4 @@ def load_summary(run_uri: str, settings: Settings | None = None) -> RunSummary:
     seconds = {
         Path(uri).stem: _read_json(uri)["seconds"] for uri in storage.list_files(storage.join(run_uri, "timings"))
     }
-    split_sizes = {name: len(frame) for name, frame in vars(read_split(run_uri)).items()}
-    return RunSummary(
-        spec=spec,
-        snapshot=read_snapshot(run_uri),
-        validation=read_validation(run_uri),
-        split_sizes=split_sizes,
-        train=TrainResult(
-            model=load_model(model_dir, expected_manifest_sha256=info["model_sha256"]),
-            history=TrainHistory(**info["history"]),
-            device=info["device"],
-            seconds=info["seconds"],
-            train_rows=info["train_rows"],
-        ),
-        evaluation=Evaluation(**data),
-        model_dir=model_dir,
-        model_sha256=info["model_sha256"],
-        seconds=seconds,
-    )
+    return RunSummary(**vars(trained), evaluation=Evaluation(**data), seconds=seconds)
